@@ -534,14 +534,16 @@ class Change:
 
 @frozen
 class Remove:
-    """A later version removes an item (kind ``example`` names it by its text)."""
+    """A later version removes an item of a kind by its id."""
 
     kind: str
     id: str
     span: Span = _span()
 
 
-Item = Union[Part, Topic, Principle, Fact, Level, Award, Invariant, Example, Extend, Change, Remove]
+Item = Union[
+    Part, Topic, Principle, Unnamed, Fact, Level, Award, Invariant, Example, Extend, Change, Remove,
+]
 
 
 @frozen

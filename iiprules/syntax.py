@@ -416,9 +416,6 @@ class _Builder(Transformer_NonRecursive):
     def remove(self, meta: Any, children: list[Any]) -> m.Remove:
         return m.Remove(children[0], children[1], span=self._span(meta))
 
-    def remove_example(self, meta: Any, children: list[Any]) -> m.Remove:
-        return m.Remove("example", children[0], span=self._span(meta))
-
     # conditions
     def implies(self, meta: Any, children: list[Any]) -> m.Implies:
         return m.Implies(children[0], children[1], span=self._span(meta))
@@ -663,6 +660,8 @@ def _member(w: _Writer, mem: m.Member) -> None:
 
 def _item(w: _Writer, item: m.Item) -> None:
     match item:
+        case m.Unnamed():
+            _member(w, item)
         case m.Part() | m.Topic():
             word = "part" if isinstance(item, m.Part) else "topic"
             _block_or_not(w, f"{word} {item.id} {_q(item.title)}", item.meta)
@@ -717,8 +716,7 @@ def _item(w: _Writer, item: m.Item) -> None:
             sub.lines[0] = "    " * w.depth + "change " + sub.lines[0].lstrip()
             w.lines.extend(sub.lines)
         case m.Remove():
-            target = _q(item.id) if item.kind == "example" else item.id
-            w.line(f"remove {item.kind} {target}")
+            w.line(f"remove {item.kind} {item.id}")
 
 
 def _indicator(w: _Writer, ind: m.Indicator) -> None:

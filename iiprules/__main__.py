@@ -1,0 +1,5 @@
+"""``python -m iiprules`` runs the command-line interface."""
+
+from iiprules.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,373 @@
+"""The public API: load rulesets, judge evidence, run embedded examples.
+
+Input → output: names, paths, evidence → ``CheckedRuleset``, ``Outcome``,
+``ExampleResult``. This is the layer the CLI and tool builders use; it strings
+the stages together (parse → check → evaluate → explain) and caches what is
+compiled, so that judging many organisations costs one compilation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from iiprules import model as m
+from iiprules.check import CheckedRuleset, CheckResult, Library, Snapshot, check, select
+from iiprules.diagnostics import (
+    ERROR,
+    Diagnostic,
+    EvidenceError,
+    RulesError,
+    RulesetNotFound,
+)
+from iiprules.evaluate import Evaluator, Outcome, combine
+from iiprules.evidence import Earlier, Evidence, validate
+from iiprules.evidence import load as load_evidence
+from iiprules.syntax import parse
+
+RULES_SUFFIX = ".rules"
+
+
+def packaged_dir() -> Path:
+    """The folder of the packaged rulesets (in the wheel, or at the checkout's top)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rulesets", here.parent / "rulesets"):
+        if candidate.is_dir():
+            return candidate
+    raise RulesetNotFound("the packaged rulesets are missing from this installation")
+
+
+def packaged_names() -> list[str]:
+    """The names of the packaged rulesets, sorted."""
+    return sorted(p.stem for p in packaged_dir().glob(f"*{RULES_SUFFIX}"))
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def check_file(path: str | Path) -> CheckResult:
+    """Parse and check one ``.rules`` file; rulesets it uses are looked up beside it.
+
+    Syntax errors come back as diagnostics too, so a caller sees one shape.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        d = Diagnostic("IIP100", ERROR, f"{path}: cannot read the file ({exc.__class__.__name__})")
+        return CheckResult((d,), None)
+    return _check_text(text, str(path), p.resolve().parent)
+
+
+def _check_text(text: str, path: str, folder: Path, _stack: tuple[str, ...] = ()) -> CheckResult:
+    try:
+        model = parse(text, path)
+    except RulesError as exc:
+        return CheckResult(exc.diagnostics, None)
+
+    def finder(name: str) -> CheckedRuleset | None:
+        if name in _stack:
+            return None
+        for base_dir in (folder, packaged_dir()):
+            candidate = base_dir / f"{name}{RULES_SUFFIX}"
+            if candidate.is_file():
+                try:
+                    return _load_path(str(candidate.resolve()), _stack + (model.name,))
+                except RulesError:
+                    return None
+        return None
+
+    return check(model, Library(finder), path)
+
+
+_LOADED: dict[tuple[str, float], CheckedRuleset] = {}
+
+
+def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRuleset:
+    # Keyed by path and modification time, so an edited file is checked again;
+    # the stack of rulesets being loaded only guards against 'uses' cycles.
+    hit = _LOADED.get((path, mtime))
+    if hit is None:
+        p = Path(path)
+        result = _check_text(p.read_text(encoding="utf-8"), _display(p), p.parent, stack)
+        if result.checked is None:
+            raise RulesError(result.errors)
+        hit = _LOADED[(path, mtime)] = result.checked
+    return hit
+
+
+def _display(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+def _load_path(path: str, stack: tuple[str, ...] = ()) -> CheckedRuleset:
+    p = Path(path)
+    return _load_cached(str(p.resolve()), p.stat().st_mtime, stack)
+
+
+def load(ref: str | Path) -> CheckedRuleset:
+    """Load a ruleset by packaged name (``standard``) or by path, parsed and checked.
+
+    A ``@version`` suffix is accepted and ignored here; see ``resolve_ref``.
+
+    Raises:
+        RulesetNotFound: no such file or packaged ruleset.
+        RulesError: the ruleset has syntax or check errors (with diagnostics).
+    """
+    name, _ = split_ref(str(ref))
+    p = Path(name)
+    if p.suffix == RULES_SUFFIX or p.exists():
+        if not p.is_file():
+            raise RulesetNotFound(f"no ruleset file '{name}'")
+        return _load_path(str(p))
+    candidate = packaged_dir() / f"{name}{RULES_SUFFIX}"
+    if not candidate.is_file():
+        from iiprules.diagnostics import did_you_mean
+
+        hint = did_you_mean(name, packaged_names())
+        raise RulesetNotFound(f"no packaged ruleset '{name}'" + (f"; {hint}" if hint else
+                              f" (packaged: {', '.join(packaged_names())})"))
+    return _load_path(str(candidate))
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``standard@2009`` → ``("standard", "2009")``; no ``@`` → ``(ref, None)``."""
+    if "@" in ref:
+        name, version = ref.rsplit("@", 1)
+        return name, version or None
+    return ref, None
+
+
+def resolve_ref(ref: str, on: dt.date | None = None) -> tuple[CheckedRuleset, Snapshot]:
+    """A ruleset and the version named (``name@version``) or in force on a date.
+
+    Raises:
+        RulesetNotFound: no such ruleset, version, or no version in force on the date.
+    """
+    name, version = split_ref(ref)
+    checked = load(name)
+    if version is not None:
+        try:
+            return checked, checked.version(version)
+        except KeyError:
+            have = ", ".join(s.label for s in checked.snapshots)
+            raise RulesetNotFound(f"ruleset '{checked.name}' has no version '{version}' "
+                                  f"(versions: {have})") from None
+    if on is None:
+        return checked, checked.snapshots[-1]
+    snap = checked.in_force(on)
+    if snap is None:
+        raise RulesetNotFound(f"no version of '{checked.name}' is in force on {on.isoformat()}")
+    return checked, snap
+
+
+@functools.cache
+def _evaluator(checked: CheckedRuleset, label: str, base_label: str | None) -> Evaluator:
+    own = checked.version(label)
+    base = checked.base.version(base_label) if checked.base and base_label else None
+    from iiprules.check import merge
+
+    return Evaluator(merge(base, own))
+
+
+def evaluator_for(checked: CheckedRuleset, snap: Snapshot, on: dt.date | None = None) -> Evaluator:
+    """The compiled evaluator of a version (cached), merged with the version it builds on.
+
+    Raises:
+        RulesetNotFound: the ruleset builds on another one that has no suitable version.
+    """
+    base = checked.base_for(snap, on)
+    if checked.model.uses is not None and base is None:
+        when = f" in force on {on.isoformat()}" if on else ""
+        raise RulesetNotFound(f"'{checked.name}@{snap.label}' uses '{checked.model.uses.name}', "
+                              f"which has no suitable version{when}")
+    return _evaluator(checked, snap.label, base.label if base else None)
+
+
+# -- judging evidence ---------------------------------------------------------------------
+
+
+EvidenceLike = str | Path | Mapping[str, Any] | Evidence
+
+
+def evaluators_for(evidence: Evidence, rulesets: Sequence[str] | None = None) -> list[Evaluator]:
+    """The evaluators that judge this evidence.
+
+    Args:
+        evidence: the organisation's evidence (its date picks the versions).
+        rulesets: refs such as ``standard`` or ``lm_theme@2009`` or paths; None for every
+            packaged ruleset with a version in force on the assessment date.
+
+    Raises:
+        RulesetNotFound: a named ruleset or version does not exist or is not in force.
+    """
+    on = evidence.assessed_on
+    out: list[Evaluator] = []
+    if rulesets:
+        for ref in rulesets:
+            checked, snap = resolve_ref(ref, on)
+            pinned = split_ref(ref)[1] is not None
+            out.append(evaluator_for(checked, snap, None if pinned else on))
+        return out
+    for name in packaged_names():
+        checked = load(name)
+        snap = checked.in_force(on)
+        if snap is None:
+            continue
+        try:
+            out.append(evaluator_for(checked, snap, on))
+        except RulesetNotFound:
+            continue
+    if not out:
+        raise RulesetNotFound(f"no packaged ruleset is in force on {on.isoformat()}")
+    return out
+
+
+def evaluate(evidence: EvidenceLike, rulesets: Sequence[str] | str | None = None,
+             explain: bool = True) -> Outcome:
+    """Judge one organisation.
+
+    Args:
+        evidence: a YAML/JSON file path, a mapping, or an ``Evidence``.
+        rulesets: a ref or refs (``standard``, ``standard@2004``, a path); None for every
+            packaged ruleset in force on the assessment date.
+        explain: build the explanation traces.
+
+    Returns:
+        The outcome: level reached, every award, and why.
+
+    Raises:
+        EvidenceError: the evidence is malformed or does not fit the rulesets.
+        RulesetNotFound: a ruleset or version cannot be found or is not in force.
+        RulesError: a ruleset has errors.
+    """
+    ev = load_evidence(evidence)
+    refs = [rulesets] if isinstance(rulesets, str) else rulesets
+    evaluators = evaluators_for(ev, refs)
+    ev = validate(ev, [e.scope for e in evaluators])
+    return combine([e.evaluate(ev, explain) for e in evaluators])
+
+
+def evaluate_many(evidences: Iterable[EvidenceLike], rulesets: Sequence[str] | str | None = None,
+                  explain: bool = False) -> Iterator[Outcome]:
+    """Judge many organisations lazily, in input order; compiled rulesets are reused."""
+    for ev in evidences:
+        yield evaluate(ev, rulesets, explain)
+
+
+# -- embedded examples --------------------------------------------------------------------
+
+
+@frozen
+class ExampleResult:
+    """The result of one embedded example."""
+
+    ruleset: str
+    version: str
+    name: str
+    passed: bool
+    failures: tuple[str, ...]
+    span: m.Span
+
+
+def example_evidence(scope: Snapshot, ex: m.Example, default_date: dt.date) -> Evidence:
+    """The evidence an example describes, in the terms of a merged snapshot."""
+    on = default_date
+    for g in ex.givens:
+        if isinstance(g, m.GivenDate):
+            on = g.date
+    met: list[str] = []
+    pools: dict[str, int] = {}
+    facts: dict[str, m.Value] = {}
+    history: list[Earlier] = []
+
+    def add(sel: m.Selection, limit: int | None, into: list[str], into_pools: dict[str, int]
+            ) -> None:
+        reqs = [r for r in select(scope, sel).values() if r.maps is None]
+        named = [r for r in reqs if isinstance(r.node, m.Requirement)]
+        groups = [r for r in reqs if isinstance(r.node, m.Unnamed)]
+        left = limit
+        for r in named:
+            if left is not None and left <= 0:
+                break
+            if r.id not in into:
+                into.append(r.id)
+                left = None if left is None else left - 1
+        for r in groups:
+            assert isinstance(r.node, m.Unnamed)
+            take = r.node.count if left is None else min(left, r.node.count)
+            if take <= 0:
+                break
+            into_pools[r.id] = max(into_pools.get(r.id, 0), take)
+            left = None if left is None else left - take
+
+    for g in ex.givens:
+        match g:
+            case m.GivenMet(selection=s, count=n):
+                add(s, n, met, pools)
+            case m.GivenUnmet(selection=s):
+                gone = select(scope, s)
+                met = [x for x in met if x not in gone]
+                pools = {k: v for k, v in pools.items() if k not in gone}
+            case m.GivenFact(fact=f, value=v):
+                facts[f] = v
+            case m.GivenEarlier(date=d, selection=s):
+                h_met: list[str] = []
+                h_pools: dict[str, int] = {}
+                add(s, None, h_met, h_pools)
+                history.append(Earlier(d, frozenset(h_met), h_pools))
+    raw = {k: v for k, v in facts.items()}
+    return Evidence(f"example '{ex.name}'", on, frozenset(met), pools, {}, tuple(history),
+                    raw_facts=raw)
+
+
+def run_examples(checked: CheckedRuleset) -> list[ExampleResult]:
+    """Run every example embedded in a ruleset, and check its invariants on each."""
+    results: list[ExampleResult] = []
+    for snap in checked.snapshots:
+        for ex in snap.examples:
+            failures: list[str] = []
+            try:
+                evaluator = evaluator_for(checked, snap, None)
+                ev = example_evidence(evaluator.scope, ex, snap.effective)
+                evaluator = evaluator_for(checked, snap, ev.assessed_on) \
+                    if checked.base else evaluator
+                ev = validate(ev, [evaluator.scope])
+                outcome = evaluator.evaluate(ev, explain=False)
+            except (EvidenceError, RulesetNotFound) as exc:
+                results.append(ExampleResult(checked.name, snap.label, ex.name, False,
+                                             (str(exc),), ex.span))
+                continue
+            for e in ex.expects:
+                if isinstance(e, m.ExpectLevel):
+                    got = outcome.level or "none"
+                    if got != e.level:
+                        failures.append(f"expected level {e.level}, got {got}")
+                elif outcome.award(e.award) != e.eligible:
+                    failures.append(f"expected {'' if e.eligible else 'no '}award {e.award}, "
+                                    f"got {'yes' if outcome.award(e.award) else 'no'}")
+            for inv in outcome.invariants:
+                if not inv.holds:
+                    failures.append(f"invariant '{inv.id}' ({inv.title}) does not hold")
+            results.append(ExampleResult(checked.name, snap.label, ex.name, not failures,
+                                         tuple(failures), ex.span))
+    return results
+
+
+def rules_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders to the ``.rules`` files in them, sorted; files are kept as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob(f"*{RULES_SUFFIX}")))
+        else:
+            out.append(p)
+    return out
