@@ -68,10 +68,12 @@ def parse(text: str, path: str = "<string>") -> m.Ruleset:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise RulesSyntaxError((_syntax_diagnostic(exc, text, path),)) from None
+    # iter_subtrees is iterative, so deeply nested input cannot overflow the stack here.
     bad_dates = [
         _bad_date_diagnostic(tok, text, path)
-        for tok in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "DATE")
-        if not _is_date(tok)
+        for sub in tree.iter_subtrees()
+        for tok in sub.children
+        if isinstance(tok, Token) and tok.type == "DATE" and not _is_date(tok)
     ]
     if bad_dates:
         raise RulesSyntaxError(tuple(bad_dates))
@@ -168,7 +170,11 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
             message += "; expected " + _or_list(expected)
         hint = next((_HINTS[e] for e in sorted(exc.expected) if e in _HINTS), None)
         if tok.type == "$END" and "RBRACE" in exc.expected:
-            hint = "a '{' block is not closed: add the missing '}'"
+            opened = _unclosed_brace(text)
+            message = "the file ends inside a '{' block"
+            if opened is not None:
+                message += f" opened at line {opened}"
+            hint = "add the missing '}'"
     elif isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         message = f"unexpected character '{char}'"
@@ -188,6 +194,33 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         message, width = str(exc), 1
     span = m.Span(path, line, column, line, column + width, text)
     return Diagnostic("IIP101", ERROR, message, span, hint)
+
+
+def _unclosed_brace(text: str) -> int | None:
+    """The line of the innermost '{' left open at the end (strings and comments skipped)."""
+    stack: list[int] = []
+    line, i, n = 1, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        elif ch == '"':
+            end = text.find('"""', i + 3) + 3 if text.startswith('"""', i) else text.find('"', i + 1) + 1
+            if end <= i:
+                break
+            line += text.count("\n", i, end)
+            i = end
+            continue
+        elif ch == "{":
+            stack.append(line)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
 
 
 def _or_list(words: list[str]) -> str:

@@ -1,0 +1,52 @@
+"""The pipeline's import direction: each module imports only the stages below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "iiprules"
+
+# Lower index = lower stage. A module may import only modules with a lower index.
+ORDER = ["model", "diagnostics", "syntax", "check", "evidence", "evaluate", "explain", "api",
+         "cli"]
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("iiprules"):
+            parts = node.module.split(".")
+            if len(parts) > 1:
+                out.add(parts[1])
+            else:
+                out.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name.split(".")[1] for a in node.names if a.name.startswith("iiprules."))
+    return out
+
+
+def test_imports_only_go_down_the_pipeline():
+    """No stage imports a later stage (model ← diagnostics ← syntax ← check ← ... ← cli)."""
+    for name in ORDER:
+        used = imports_of(PACKAGE / f"{name}.py") & set(ORDER)
+        later = {u for u in used if ORDER.index(u) >= ORDER.index(name)}
+        assert set() == later, f"{name} imports {later}"
+
+
+def test_model_imports_neither_lark_nor_iiprules():
+    """model.py stands alone, so rulesets can be built without parsing."""
+    text = (PACKAGE / "model.py").read_text(encoding="utf-8")
+    assert "import lark" not in text and "from lark" not in text
+    assert set() == imports_of(PACKAGE / "model.py")
+
+
+def test_import_iiprules_does_not_import_sphinx():
+    """Importing the library never pulls in Sphinx."""
+    import subprocess
+    import sys
+
+    code = "import sys, iiprules; print('sphinx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "False" == out.stdout.strip()
