@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from iiprules import api  # noqa: E402
-from iiprules.evidence import Evidence, validate  # noqa: E402
+from iiprules import api
+from iiprules.evidence import Evidence, validate
 
 
 def population(n: int, ids: list[str], seed: int = 1) -> list[dict]:
@@ -29,9 +29,14 @@ def population(n: int, ids: list[str], seed: int = 1) -> list[dict]:
     out = []
     for i in range(n):
         p = rng.choice((0.8, 0.95, 0.99, 1.0))
-        out.append({"organisation": f"org {i}", "assessed_on": "2010-06-01",
-                    "met": [r for r in ids if rng.random() < p],
-                    "unnamed_met": {"W.other": rng.randint(0, 93)}})
+        out.append(
+            {
+                "organisation": f"org {i}",
+                "assessed_on": "2010-06-01",
+                "met": [r for r in ids if rng.random() < p],
+                "unnamed_met": {"W.other": rng.randint(0, 93)},
+            }
+        )
     return out
 
 
@@ -57,22 +62,35 @@ def main() -> None:
     ids = [k for k, r in std.scope.requirements.items() if k != "W.other"]
     docs = population(n, ids)
     scopes = [e.scope for e in evaluators]
-    evs = [validate(Evidence(d["organisation"], on, frozenset(d["met"]), d["unnamed_met"]),
-                    scopes) for d in docs]
+    evs = [
+        validate(Evidence(d["organisation"], on, frozenset(d["met"]), d["unnamed_met"]), scopes)
+        for d in docs
+    ]
 
-    standard_ids = frozenset(k for k, r in std.scope.requirements.items()
-                             if r.node.part == "standard")
-    named_ext = frozenset(k for k, r in std.scope.requirements.items()
-                          if r.node.part == "extended" and k != "W.other")
+    standard_ids = frozenset(
+        k for k, r in std.scope.requirements.items() if r.node.part == "standard"
+    )
+    named_ext = frozenset(
+        k for k, r in std.scope.requirements.items() if r.node.part == "extended" and k != "W.other"
+    )
 
     def baseline() -> None:
+        levels = []
         for ev in evs:
             met = ev.met
             level = None
             if standard_ids <= met:
                 ext = len(named_ext & met) + ev.unnamed_met.get("W.other", 0)
-                level = "gold" if ext >= 126 else "silver" if ext >= 76 else \
-                    "bronze" if ext >= 26 else "standard"
+                level = (
+                    "gold"
+                    if ext >= 126
+                    else "silver"
+                    if ext >= 76
+                    else "bronze"
+                    if ext >= 26
+                    else "standard"
+                )
+            levels.append(level)
 
     def scalar() -> None:
         for ev in evs:

@@ -77,7 +77,7 @@ def _check_text(text: str, path: str, folder: Path, _stack: tuple[str, ...] = ()
             candidate = base_dir / f"{name}{RULES_SUFFIX}"
             if candidate.is_file():
                 try:
-                    return _load_path(str(candidate.resolve()), _stack + (model.name,))
+                    return _load_path(str(candidate.resolve()), (*_stack, model.name))
                 except RulesError:
                     return None
         return None
@@ -133,8 +133,10 @@ def load(ref: str | Path) -> CheckedRuleset:
         from iiprules.diagnostics import did_you_mean
 
         hint = did_you_mean(name, packaged_names())
-        raise RulesetNotFound(f"no packaged ruleset '{name}'" + (f"; {hint}" if hint else
-                              f" (packaged: {', '.join(packaged_names())})"))
+        raise RulesetNotFound(
+            f"no packaged ruleset '{name}'"
+            + (f"; {hint}" if hint else f" (packaged: {', '.join(packaged_names())})")
+        )
     return _load_path(str(candidate))
 
 
@@ -159,8 +161,9 @@ def resolve_ref(ref: str, on: dt.date | None = None) -> tuple[CheckedRuleset, Sn
             return checked, checked.version(version)
         except KeyError:
             have = ", ".join(s.label for s in checked.snapshots)
-            raise RulesetNotFound(f"ruleset '{checked.name}' has no version '{version}' "
-                                  f"(versions: {have})") from None
+            raise RulesetNotFound(
+                f"ruleset '{checked.name}' has no version '{version}' (versions: {have})"
+            ) from None
     if on is None:
         return checked, checked.snapshots[-1]
     snap = checked.in_force(on)
@@ -187,8 +190,10 @@ def evaluator_for(checked: CheckedRuleset, snap: Snapshot, on: dt.date | None = 
     base = checked.base_for(snap, on)
     if checked.model.uses is not None and base is None:
         when = f" in force on {on.isoformat()}" if on else ""
-        raise RulesetNotFound(f"'{checked.name}@{snap.label}' uses '{checked.model.uses.name}', "
-                              f"which has no suitable version{when}")
+        raise RulesetNotFound(
+            f"'{checked.name}@{snap.label}' uses '{checked.model.uses.name}', "
+            f"which has no suitable version{when}"
+        )
     return _evaluator(checked, snap.label, base.label if base else None)
 
 
@@ -231,8 +236,9 @@ def evaluators_for(evidence: Evidence, rulesets: Sequence[str] | None = None) ->
     return out
 
 
-def evaluate(evidence: EvidenceLike, rulesets: Sequence[str] | str | None = None,
-             explain: bool = True) -> Outcome:
+def evaluate(
+    evidence: EvidenceLike, rulesets: Sequence[str] | str | None = None, explain: bool = True
+) -> Outcome:
     """Judge one organisation.
 
     Args:
@@ -256,8 +262,11 @@ def evaluate(evidence: EvidenceLike, rulesets: Sequence[str] | str | None = None
     return combine([e.evaluate(ev, explain) for e in evaluators])
 
 
-def evaluate_many(evidences: Iterable[EvidenceLike], rulesets: Sequence[str] | str | None = None,
-                  explain: bool = False) -> Iterator[Outcome]:
+def evaluate_many(
+    evidences: Iterable[EvidenceLike],
+    rulesets: Sequence[str] | str | None = None,
+    explain: bool = False,
+) -> Iterator[Outcome]:
     """Judge many organisations lazily, in input order; compiled rulesets are reused."""
     for ev in evidences:
         yield evaluate(ev, rulesets, explain)
@@ -289,8 +298,9 @@ def example_evidence(scope: Snapshot, ex: m.Example, default_date: dt.date) -> E
     facts: dict[str, m.Value] = {}
     history: list[Earlier] = []
 
-    def add(sel: m.Selection, limit: int | None, into: list[str], into_pools: dict[str, int]
-            ) -> None:
+    def add(
+        sel: m.Selection, limit: int | None, into: list[str], into_pools: dict[str, int]
+    ) -> None:
         reqs = [r for r in select(scope, sel).values() if r.maps is None]
         named = [r for r in reqs if isinstance(r.node, m.Requirement)]
         groups = [r for r in reqs if isinstance(r.node, m.Unnamed)]
@@ -325,8 +335,9 @@ def example_evidence(scope: Snapshot, ex: m.Example, default_date: dt.date) -> E
                 add(s, None, h_met, h_pools)
                 history.append(Earlier(d, frozenset(h_met), h_pools))
     raw = {k: v for k, v in facts.items()}
-    return Evidence(f"example '{ex.name}'", on, frozenset(met), pools, {}, tuple(history),
-                    raw_facts=raw)
+    return Evidence(
+        f"example '{ex.name}'", on, frozenset(met), pools, {}, tuple(history), raw_facts=raw
+    )
 
 
 def run_examples(checked: CheckedRuleset) -> list[ExampleResult]:
@@ -338,13 +349,15 @@ def run_examples(checked: CheckedRuleset) -> list[ExampleResult]:
             try:
                 evaluator = evaluator_for(checked, snap, None)
                 ev = example_evidence(evaluator.scope, ex, snap.effective)
-                evaluator = evaluator_for(checked, snap, ev.assessed_on) \
-                    if checked.base else evaluator
+                evaluator = (
+                    evaluator_for(checked, snap, ev.assessed_on) if checked.base else evaluator
+                )
                 ev = validate(ev, [evaluator.scope])
                 outcome = evaluator.evaluate(ev, explain=False)
             except (EvidenceError, RulesetNotFound) as exc:
-                results.append(ExampleResult(checked.name, snap.label, ex.name, False,
-                                             (str(exc),), ex.span))
+                results.append(
+                    ExampleResult(checked.name, snap.label, ex.name, False, (str(exc),), ex.span)
+                )
                 continue
             for e in ex.expects:
                 if isinstance(e, m.ExpectLevel):
@@ -352,13 +365,18 @@ def run_examples(checked: CheckedRuleset) -> list[ExampleResult]:
                     if got != e.level:
                         failures.append(f"expected level {e.level}, got {got}")
                 elif outcome.award(e.award) != e.eligible:
-                    failures.append(f"expected {'' if e.eligible else 'no '}award {e.award}, "
-                                    f"got {'yes' if outcome.award(e.award) else 'no'}")
+                    failures.append(
+                        f"expected {'' if e.eligible else 'no '}award {e.award}, "
+                        f"got {'yes' if outcome.award(e.award) else 'no'}"
+                    )
             for inv in outcome.invariants:
                 if not inv.holds:
                     failures.append(f"invariant '{inv.id}' ({inv.title}) does not hold")
-            results.append(ExampleResult(checked.name, snap.label, ex.name, not failures,
-                                         tuple(failures), ex.span))
+            results.append(
+                ExampleResult(
+                    checked.name, snap.label, ex.name, not failures, tuple(failures), ex.span
+                )
+            )
     return results
 
 

@@ -176,8 +176,12 @@ class CheckedRuleset:
             return None
         # Undated (e.g. ``--ruleset lm_theme@2009``): the newest version in force
         # while ``own`` is, else the newest satisfying the constraint.
-        during = [s for s in candidates if own.effective <= (s.until or dt.date.max)
-                  and (own.until is None or s.effective <= own.until)]
+        during = [
+            s
+            for s in candidates
+            if own.effective <= (s.until or dt.date.max)
+            and (own.until is None or s.effective <= own.until)
+        ]
         chosen = during or candidates
         return chosen[-1] if chosen else None
 
@@ -236,7 +240,12 @@ def satisfies(label: str, uses: m.Uses) -> bool:
         return True
     a, b = _version_key(label), _version_key(uses.version)
     return {
-        ">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "=": a == b, "!=": a != b,
+        ">=": a >= b,
+        ">": a > b,
+        "<=": a <= b,
+        "<": a < b,
+        "=": a == b,
+        "!=": a != b,
     }[uses.op]
 
 
@@ -250,7 +259,9 @@ class _Sink:
     def error(self, code: str, message: str, span: m.Span | None, hint: str | None = None) -> None:
         self._add(Diagnostic(code, ERROR, message, _real(span), hint))
 
-    def warning(self, code: str, message: str, span: m.Span | None, hint: str | None = None) -> None:
+    def warning(
+        self, code: str, message: str, span: m.Span | None, hint: str | None = None
+    ) -> None:
         self._add(Diagnostic(code, WARNING, message, _real(span), hint))
 
     def _add(self, d: Diagnostic) -> None:
@@ -278,7 +289,9 @@ def id_span(node: Any) -> m.Span:
     return attrs.evolve(span, column=col, end_line=span.line, end_column=col + len(ident))
 
 
-def check(ruleset: m.Ruleset, library: Library | None = None, path: str | None = None) -> CheckResult:
+def check(
+    ruleset: m.Ruleset, library: Library | None = None, path: str | None = None
+) -> CheckResult:
     """Check a parsed ruleset.
 
     Args:
@@ -306,8 +319,13 @@ def check(ruleset: m.Ruleset, library: Library | None = None, path: str | None =
     errors = [d for d in diagnostics if d.is_error]
     checked = None
     if not errors:
-        checked = CheckedRuleset(ruleset, path or ruleset.span.path, tuple(snapshots), base,
-                                 tuple(d for d in diagnostics if not d.is_error))
+        checked = CheckedRuleset(
+            ruleset,
+            path or ruleset.span.path,
+            tuple(snapshots),
+            base,
+            tuple(d for d in diagnostics if not d.is_error),
+        )
     return CheckResult(diagnostics, checked)
 
 
@@ -315,18 +333,30 @@ def _check_uses(ruleset: m.Ruleset, library: Library, sink: _Sink) -> CheckedRul
     uses = ruleset.uses
     assert uses is not None  # guarded by the caller, not user input
     if uses.name == ruleset.name:
-        sink.error("IIP211", f"ruleset '{ruleset.name}' uses itself", uses.span,
-                   "a ruleset builds on another one, e.g. 'uses standard >= 2009'")
+        sink.error(
+            "IIP211",
+            f"ruleset '{ruleset.name}' uses itself",
+            uses.span,
+            "a ruleset builds on another one, e.g. 'uses standard >= 2009'",
+        )
         return None
     base = library.find(uses.name)
     if base is None:
-        sink.error("IIP210", f"unknown ruleset '{uses.name}'", uses.span,
-                   "the used ruleset must be packaged or sit in the same folder")
+        sink.error(
+            "IIP210",
+            f"unknown ruleset '{uses.name}'",
+            uses.span,
+            "the used ruleset must be packaged or sit in the same folder",
+        )
         return None
     if not any(satisfies(s.label, uses) for s in base.snapshots):
         have = ", ".join(s.label for s in base.snapshots)
-        sink.error("IIP212", f"no version of '{uses.name}' satisfies {uses.op} {uses.version}",
-                   uses.span, f"'{uses.name}' has versions {have}")
+        sink.error(
+            "IIP212",
+            f"no version of '{uses.name}' satisfies {uses.op} {uses.version}",
+            uses.span,
+            f"'{uses.name}' has versions {have}",
+        )
         return None
     return base
 
@@ -347,27 +377,46 @@ def _resolve(ruleset: m.Ruleset, sink: _Sink) -> list[Snapshot]:
     state = _State(ruleset.name)
     for i, version in enumerate(ruleset.versions):
         if version.label in seen_labels:
-            sink.error("IIP202", f"duplicate version '{version.label}'", version.span,
-                       "each version needs its own label")
+            sink.error(
+                "IIP202",
+                f"duplicate version '{version.label}'",
+                version.span,
+                "each version needs its own label",
+            )
         seen_labels[version.label] = version
         nxt = ruleset.versions[i + 1] if i + 1 < len(ruleset.versions) else None
         until = version.until
         if until is not None and until < version.effective:
-            sink.error("IIP203", f"version {version.label} ends ({until}) before it starts "
-                       f"({version.effective})", version.span)
+            sink.error(
+                "IIP203",
+                f"version {version.label} ends ({until}) before it starts ({version.effective})",
+                version.span,
+            )
         if nxt is not None:
             if nxt.effective <= version.effective:
-                sink.error("IIP203", f"version {nxt.label} starts on {nxt.effective}, not after "
-                           f"version {version.label} ({version.effective})", nxt.span,
-                           "versions are written oldest first, with increasing effective dates")
+                sink.error(
+                    "IIP203",
+                    f"version {nxt.label} starts on {nxt.effective}, not after "
+                    f"version {version.label} ({version.effective})",
+                    nxt.span,
+                    "versions are written oldest first, with increasing effective dates",
+                )
             elif until is not None and until >= nxt.effective:
-                sink.error("IIP204", f"version {version.label} (until {until}) overlaps version "
-                           f"{nxt.label} (from {nxt.effective})", version.span,
-                           f"end version {version.label} on {nxt.effective - dt.timedelta(days=1)}")
+                sink.error(
+                    "IIP204",
+                    f"version {version.label} (until {until}) overlaps version "
+                    f"{nxt.label} (from {nxt.effective})",
+                    version.span,
+                    f"end version {version.label} on {nxt.effective - dt.timedelta(days=1)}",
+                )
             elif until is not None and until + dt.timedelta(days=1) < nxt.effective:
-                sink.error("IIP205", f"no version is in force from {until + dt.timedelta(days=1)} "
-                           f"to {nxt.effective - dt.timedelta(days=1)}", version.span,
-                           "remove 'until' or make the next version start the day after")
+                sink.error(
+                    "IIP205",
+                    f"no version is in force from {until + dt.timedelta(days=1)} "
+                    f"to {nxt.effective - dt.timedelta(days=1)}",
+                    version.span,
+                    "remove 'until' or make the next version start the day after",
+                )
             if until is None and nxt.effective > version.effective:
                 until = nxt.effective - dt.timedelta(days=1)
         state.apply(version, first=(i == 0), sink=sink)
@@ -393,10 +442,22 @@ class _State:
 
     def snapshot(self, version: m.Version, until: dt.date | None) -> Snapshot:
         return Snapshot(
-            self.ruleset, version.label, version.effective, until, version.meta, version,
-            dict(self.parts), dict(self.topics), dict(self.principles), dict(self.indicators),
-            dict(self.requirements), dict(self.facts), tuple(self.levels.values()),
-            tuple(self.awards.values()), tuple(self.invariants.values()), tuple(self.examples),
+            self.ruleset,
+            version.label,
+            version.effective,
+            until,
+            version.meta,
+            version,
+            dict(self.parts),
+            dict(self.topics),
+            dict(self.principles),
+            dict(self.indicators),
+            dict(self.requirements),
+            dict(self.facts),
+            tuple(self.levels.values()),
+            tuple(self.awards.values()),
+            tuple(self.invariants.values()),
+            tuple(self.examples),
         )
 
     def _table(self, item: Any) -> tuple[dict[str, Any], str]:
@@ -435,8 +496,12 @@ class _State:
                 case m.Extend():
                     info = self.indicators.get(item.indicator)
                     if info is None:
-                        sink.error("IIP206", f"'extend' names unknown indicator '{item.indicator}'",
-                                   item.span, did_you_mean(item.indicator, self.indicators))
+                        sink.error(
+                            "IIP206",
+                            f"'extend' names unknown indicator '{item.indicator}'",
+                            item.span,
+                            did_you_mean(item.indicator, self.indicators),
+                        )
                         continue
                     for mem in item.members:
                         self._member(mem, item.indicator, info.principle, sink)
@@ -448,32 +513,49 @@ class _State:
     def _declare(self, table: dict[str, Any], word: str, item: Any, sink: _Sink) -> None:
         if item.id in table:
             prev = table[item.id]
-            sink.error("IIP201", f"duplicate {word} '{item.id}'", id_span(item),
-                       _first_declared(word, item.id, prev.span)
-                       + f"; to replace it in a later version write 'change {word} ...'")
+            sink.error(
+                "IIP201",
+                f"duplicate {word} '{item.id}'",
+                id_span(item),
+                _first_declared(word, item.id, prev.span)
+                + f"; to replace it in a later version write 'change {word} ...'",
+            )
             return
         table[item.id] = item
 
     def _principle(self, p: m.Principle, sink: _Sink) -> None:
         if p.id in self.principles:
-            sink.error("IIP201", f"duplicate principle '{p.id}'", id_span(p),
-                       _first_declared("principle", p.id, self.principles[p.id].span))
+            sink.error(
+                "IIP201",
+                f"duplicate principle '{p.id}'",
+                id_span(p),
+                _first_declared("principle", p.id, self.principles[p.id].span),
+            )
             return
         self.principles[p.id] = p
         for ind in p.indicators:
             if ind.id in self.indicators:
-                sink.error("IIP201", f"duplicate indicator '{ind.id}'", id_span(ind),
-                           _first_declared("indicator", ind.id, self.indicators[ind.id].node.span))
+                sink.error(
+                    "IIP201",
+                    f"duplicate indicator '{ind.id}'",
+                    id_span(ind),
+                    _first_declared("indicator", ind.id, self.indicators[ind.id].node.span),
+                )
                 continue
             self.indicators[ind.id] = IndicatorInfo(ind, p.id, self.ruleset)
             for mem in ind.members:
                 self._member(mem, ind.id, p.id, sink)
 
-    def _member(self, mem: m.Member, indicator: str | None, principle: str | None,
-                sink: _Sink) -> None:
+    def _member(
+        self, mem: m.Member, indicator: str | None, principle: str | None, sink: _Sink
+    ) -> None:
         if mem.id in self.requirements:
-            sink.error("IIP201", f"duplicate requirement '{mem.id}'", id_span(mem),
-                       _first_declared("requirement", mem.id, self.requirements[mem.id].node.span))
+            sink.error(
+                "IIP201",
+                f"duplicate requirement '{mem.id}'",
+                id_span(mem),
+                _first_declared("requirement", mem.id, self.requirements[mem.id].node.span),
+            )
             return
         if isinstance(mem, m.Requirement) and mem.maps is None and indicator is not None:
             ind = self.indicators[indicator].node
@@ -486,29 +568,45 @@ class _State:
         if isinstance(item, m.Requirement):
             old = self.requirements.get(item.id)
             if old is None:
-                sink.error("IIP207", f"'change' names unknown requirement '{item.id}'", ch.span,
-                           did_you_mean(item.id, self.requirements) or
-                           "to add a requirement, write it under 'extend indicator ...'")
+                sink.error(
+                    "IIP207",
+                    f"'change' names unknown requirement '{item.id}'",
+                    ch.span,
+                    did_you_mean(item.id, self.requirements)
+                    or "to add a requirement, write it under 'extend indicator ...'",
+                )
                 return
             self.requirements[item.id] = attrs.evolve(old, node=item)
             return
         table, word = self._table(item)
         if item.id not in table:
-            sink.error("IIP207", f"'change' names unknown {word} '{item.id}'", ch.span,
-                       did_you_mean(item.id, table) or f"to add a {word}, declare it without 'change'")
+            sink.error(
+                "IIP207",
+                f"'change' names unknown {word} '{item.id}'",
+                ch.span,
+                did_you_mean(item.id, table) or f"to add a {word}, declare it without 'change'",
+            )
             return
         table[item.id] = item
 
     def _remove(self, rm: m.Remove, sink: _Sink) -> None:
         tables: dict[str, dict[str, Any]] = {
-            "requirement": self.requirements, "part": self.parts, "topic": self.topics,
-            "fact": self.facts, "level": self.levels, "award": self.awards,
+            "requirement": self.requirements,
+            "part": self.parts,
+            "topic": self.topics,
+            "fact": self.facts,
+            "level": self.levels,
+            "award": self.awards,
             "invariant": self.invariants,
         }
         table = tables[rm.kind]
         if rm.id not in table:
-            sink.error("IIP207", f"'remove' names unknown {rm.kind} '{rm.id}'", rm.span,
-                       did_you_mean(rm.id, table))
+            sink.error(
+                "IIP207",
+                f"'remove' names unknown {rm.kind} '{rm.id}'",
+                rm.span,
+                did_you_mean(rm.id, table),
+            )
             return
         del table[rm.id]
 
@@ -585,8 +683,11 @@ def select(scope: Snapshot, sel: m.Selection) -> dict[str, ReqInfo]:
         case m.SelPrinciple(principle=p):
             return {k: r for k, r in scope.requirements.items() if r.principle == p}
         case m.SelTopic(topic=t):
-            return {k: r for k, r in scope.requirements.items()
-                    if isinstance(r.node, m.Requirement) and r.node.topic == t}
+            return {
+                k: r
+                for k, r in scope.requirements.items()
+                if isinstance(r.node, m.Requirement) and r.node.topic == t
+            }
         case m.SelList(ids=ids):
             wanted = set(ids)
             return {k: r for k, r in scope.requirements.items() if k in wanted}
@@ -637,11 +738,19 @@ def _pass_references(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
     for r in own.requirements.values():
         node = r.node
         if node.part not in scope.parts:
-            sink.error("IIP220", f"requirement '{node.id}' is in unknown part '{node.part}'",
-                       id_span(node), did_you_mean(node.part, scope.parts) or _declare_hint("part"))
+            sink.error(
+                "IIP220",
+                f"requirement '{node.id}' is in unknown part '{node.part}'",
+                id_span(node),
+                did_you_mean(node.part, scope.parts) or _declare_hint("part"),
+            )
         if isinstance(node, m.Requirement) and node.topic and node.topic not in scope.topics:
-            sink.error("IIP220", f"requirement '{node.id}' has unknown topic '{node.topic}'",
-                       id_span(node), did_you_mean(node.topic, scope.topics) or _declare_hint("topic"))
+            sink.error(
+                "IIP220",
+                f"requirement '{node.id}' has unknown topic '{node.topic}'",
+                id_span(node),
+                did_you_mean(node.topic, scope.topics) or _declare_hint("topic"),
+            )
         if isinstance(node, m.Unnamed) and node.count < 1:
             sink.error("IIP231", f"unnamed group '{node.id}' must count at least 1", id_span(node))
         if r.maps is not None:
@@ -653,7 +762,7 @@ def _pass_references(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
 
 
 def _declare_hint(word: str) -> str:
-    return f"declare it first: {word} <id> \"<title>\""
+    return f'declare it first: {word} <id> "<title>"'
 
 
 def _check_selection(scope: Snapshot, sel: m.Selection, sink: _Sink) -> None:
@@ -662,19 +771,25 @@ def _check_selection(scope: Snapshot, sel: m.Selection, sink: _Sink) -> None:
             case m.SelPart(part=p) if p not in scope.parts:
                 sink.error("IIP221", f"unknown part '{p}'", s.span, did_you_mean(p, scope.parts))
             case m.SelIndicator(indicator=i) if i not in scope.indicators:
-                sink.error("IIP221", f"unknown indicator '{i}'", s.span,
-                           did_you_mean(i, scope.indicators))
+                sink.error(
+                    "IIP221", f"unknown indicator '{i}'", s.span, did_you_mean(i, scope.indicators)
+                )
             case m.SelPrinciple(principle=p) if p not in scope.principles:
-                sink.error("IIP221", f"unknown principle '{p}'", s.span,
-                           did_you_mean(p, scope.principles))
+                sink.error(
+                    "IIP221", f"unknown principle '{p}'", s.span, did_you_mean(p, scope.principles)
+                )
             case m.SelTopic(topic=t) if t not in scope.topics:
                 sink.error("IIP221", f"unknown topic '{t}'", s.span, did_you_mean(t, scope.topics))
             case m.SelList(ids=ids):
                 seen: set[str] = set()
                 for id_ in ids:
                     if id_ not in scope.requirements:
-                        sink.error("IIP222", f"unknown requirement '{id_}'", s.span,
-                                   did_you_mean(id_, scope.requirements))
+                        sink.error(
+                            "IIP222",
+                            f"unknown requirement '{id_}'",
+                            s.span,
+                            did_you_mean(id_, scope.requirements),
+                        )
                     if id_ in seen:
                         sink.warning("IIP223", f"requirement '{id_}' is listed twice", s.span)
                     seen.add(id_)
@@ -682,19 +797,31 @@ def _check_selection(scope: Snapshot, sel: m.Selection, sink: _Sink) -> None:
 
 def _check_cond(scope: Snapshot, cond: m.Cond, sink: _Sink) -> None:
     if depth(cond) > MAX_DEPTH:
-        sink.error("IIP240", f"condition nested deeper than {MAX_DEPTH} levels", cond.span,
-                   "split it into named levels or awards")
+        sink.error(
+            "IIP240",
+            f"condition nested deeper than {MAX_DEPTH} levels",
+            cond.span,
+            "split it into named levels or awards",
+        )
         return
     for c in walk_cond(cond):
         match c:
             case m.Quantified() | m.AtLeast() | m.AtMost() | m.CountCmp():
                 _check_selection(scope, c.selection, sink)
             case m.LevelCmp(level=lv) if lv not in {x.id for x in scope.levels}:
-                sink.error("IIP224", f"unknown level '{lv}'", c.span,
-                           did_you_mean(lv, [x.id for x in scope.levels]))
+                sink.error(
+                    "IIP224",
+                    f"unknown level '{lv}'",
+                    c.span,
+                    did_you_mean(lv, [x.id for x in scope.levels]),
+                )
             case m.AwardRef(award=a) if a not in {x.id for x in scope.awards}:
-                sink.error("IIP225", f"unknown award '{a}'", c.span,
-                           did_you_mean(a, [x.id for x in scope.awards]))
+                sink.error(
+                    "IIP225",
+                    f"unknown award '{a}'",
+                    c.span,
+                    did_you_mean(a, [x.id for x in scope.awards]),
+                )
             case m.FactTrue() | m.FactCmp() | m.YearsSince():
                 _check_fact_use(scope, c, sink)
 
@@ -703,25 +830,36 @@ def _facts(scope: Snapshot) -> dict[str, m.Fact]:
     return {**BUILTIN_FACTS, **scope.facts}
 
 
-def _check_fact_use(scope: Snapshot, c: m.FactTrue | m.FactCmp | m.YearsSince,
-                    sink: _Sink) -> None:
+def _check_fact_use(scope: Snapshot, c: m.FactTrue | m.FactCmp | m.YearsSince, sink: _Sink) -> None:
     facts = _facts(scope)
     fact = facts.get(c.fact)
     if fact is None:
-        sink.error("IIP226", f"unknown fact '{c.fact}'", c.span, did_you_mean(c.fact, facts)
-                   or "declare it: fact <name>: boolean|number|date")
+        sink.error(
+            "IIP226",
+            f"unknown fact '{c.fact}'",
+            c.span,
+            did_you_mean(c.fact, facts) or "declare it: fact <name>: boolean|number|date",
+        )
         return
     if isinstance(c, m.FactTrue) and fact.type != "boolean":
-        sink.error("IIP230", f"fact '{c.fact}' is a {fact.type}, not a yes/no fact", c.span,
-                   f"compare it, e.g. {c.fact} >= ...")
+        sink.error(
+            "IIP230",
+            f"fact '{c.fact}' is a {fact.type}, not a yes/no fact",
+            c.span,
+            f"compare it, e.g. {c.fact} >= ...",
+        )
     elif isinstance(c, m.YearsSince) and fact.type != "date":
-        sink.error("IIP230", f"'years since' needs a date fact; '{c.fact}' is a {fact.type}", c.span)
+        sink.error(
+            "IIP230", f"'years since' needs a date fact; '{c.fact}' is a {fact.type}", c.span
+        )
     elif isinstance(c, m.FactCmp):
         got = _value_type(c.value)
         if got != fact.type:
             sink.error("IIP230", f"fact '{c.fact}' is a {fact.type}, compared with a {got}", c.span)
         elif fact.type == "boolean" and c.op not in ("=", "!="):
-            sink.error("IIP230", f"yes/no fact '{c.fact}' can only be compared with = or !=", c.span)
+            sink.error(
+                "IIP230", f"yes/no fact '{c.fact}' can only be compared with = or !=", c.span
+            )
 
 
 def _value_type(value: m.Value) -> str:
@@ -740,8 +878,11 @@ def _pass_facts(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
         if f.id in BUILTIN_FACTS:
             sink.error("IIP201", f"fact '{f.id}' is built in and cannot be declared", f.span)
         if f.default is not None and _value_type(f.default) != f.type:
-            sink.error("IIP230", f"fact '{f.id}' is a {f.type} but its default is a "
-                       f"{_value_type(f.default)}", f.span)
+            sink.error(
+                "IIP230",
+                f"fact '{f.id}' is a {f.type} but its default is a {_value_type(f.default)}",
+                f.span,
+            )
 
 
 def _pass_thresholds(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
@@ -753,15 +894,25 @@ def _pass_thresholds(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
                 n = size(reqs)
                 label = unparse_selection(c.selection)
                 if isinstance(c, m.AtLeast) and c.n > n:
-                    sink.error("IIP232", f"{owner} asks for at least {c.n} of {label}, which holds "
-                               f"only {n}", c.span, "no evidence can reach this; check the number "
-                               "or the selection")
+                    sink.error(
+                        "IIP232",
+                        f"{owner} asks for at least {c.n} of {label}, which holds only {n}",
+                        c.span,
+                        "no evidence can reach this; check the number or the selection",
+                    )
                 elif isinstance(c, m.CountCmp) and not _count_reachable(c.op, c.n, n):
-                    sink.error("IIP232", f"{owner} compares the count of {label} (0 to {n}) with "
-                               f"{c.op} {c.n}, which no evidence can satisfy", c.span)
+                    sink.error(
+                        "IIP232",
+                        f"{owner} compares the count of {label} (0 to {n}) with "
+                        f"{c.op} {c.n}, which no evidence can satisfy",
+                        c.span,
+                    )
                 elif n == 0 and _names_resolve(scope, c.selection):
-                    sink.warning("IIP233", f"{owner} counts over {label}, which holds no "
-                                 "requirements", c.span)
+                    sink.warning(
+                        "IIP233",
+                        f"{owner} counts over {label}, which holds no requirements",
+                        c.span,
+                    )
 
 
 def _names_resolve(scope: Snapshot, sel: m.Selection) -> bool:
@@ -781,8 +932,10 @@ def _names_resolve(scope: Snapshot, sel: m.Selection) -> bool:
 
 
 def _count_reachable(op: str, n: int, total: int) -> bool:
-    return any({">=": k >= n, ">": k > n, "<=": k <= n, "<": k < n, "=": k == n, "!=": k != n}[op]
-               for k in (0, total, min(max(n, 0), total)))
+    return any(
+        {">=": k >= n, ">": k > n, "<=": k <= n, "<": k < n, "=": k == n, "!=": k != n}[op]
+        for k in (0, total, min(max(n, 0), total))
+    )
 
 
 def _pass_levels(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
@@ -795,9 +948,13 @@ def _pass_levels(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
             continue
         for c in walk_cond(lv.requires):
             if isinstance(c, m.LevelCmp) and c.level in index and index[c.level] >= i:
-                sink.error("IIP234", f"level '{lv.id}' refers to level '{c.level}', which is not "
-                           "below it", c.span, "levels are ordered lowest first; a level's "
-                           "condition can only build on the levels declared before it")
+                sink.error(
+                    "IIP234",
+                    f"level '{lv.id}' refers to level '{c.level}', which is not below it",
+                    c.span,
+                    "levels are ordered lowest first; a level's "
+                    "condition can only build on the levels declared before it",
+                )
     # Thresholds must not fall as levels rise (Bronze needing more than Silver).
     prev: dict[str, tuple[int, m.Level]] = {}
     for lv in levels:
@@ -805,10 +962,13 @@ def _pass_levels(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
         for key, n in mins.items():
             if key in prev and n < prev[key][0] and id(lv) in own_levels:
                 lower_n, lower = prev[key]
-                sink.error("IIP235", f"levels out of order: '{lv.id}' needs {n} of {key}, fewer "
-                           f"than the {lower_n} that the lower level '{lower.id}' needs",
-                           lv.requires.span, "levels are declared lowest first; swap them or fix "
-                           "the thresholds")
+                sink.error(
+                    "IIP235",
+                    f"levels out of order: '{lv.id}' needs {n} of {key}, fewer "
+                    f"than the {lower_n} that the lower level '{lower.id}' needs",
+                    lv.requires.span,
+                    "levels are declared lowest first; swap them or fix the thresholds",
+                )
         for key, n in mins.items():
             prev[key] = (max(n, prev.get(key, (0, lv))[0]), lv)
 
@@ -835,16 +995,26 @@ def _pass_cycles(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
     for rid in _cyclic(graph):
         r = scope.requirements[rid]
         if r.ruleset == own.ruleset:
-            sink.error("IIP236", f"requirement '{rid}' is mapped onto itself through its mapping",
-                       id_span(r.node), "a mapping must lead to requirements that evidence can show")
-    agraph = {a.id: [c.award for c in walk_cond(a.requires) if isinstance(c, m.AwardRef)]
-              for a in scope.awards}
+            sink.error(
+                "IIP236",
+                f"requirement '{rid}' is mapped onto itself through its mapping",
+                id_span(r.node),
+                "a mapping must lead to requirements that evidence can show",
+            )
+    agraph = {
+        a.id: [c.award for c in walk_cond(a.requires) if isinstance(c, m.AwardRef)]
+        for a in scope.awards
+    }
     own_awards = {a.id for a in own.awards}
     for aid in _cyclic(agraph):
         if aid in own_awards:
             award = next(a for a in scope.awards if a.id == aid)
-            sink.error("IIP236", f"award '{aid}' depends on itself", id_span(award),
-                       "break the circle of 'award ...' references")
+            sink.error(
+                "IIP236",
+                f"award '{aid}' depends on itself",
+                id_span(award),
+                "break the circle of 'award ...' references",
+            )
 
 
 def _cyclic(graph: Mapping[str, list[str]]) -> list[str]:
@@ -867,14 +1037,19 @@ def _cyclic(graph: Mapping[str, list[str]]) -> list[str]:
 
 def _pass_provenance(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
     """Every requirement, level and award should say where it comes from."""
-    items: list[Any] = [r.node for r in own.requirements.values()] + list(own.levels) + list(
-        own.awards)
+    items: list[Any] = (
+        [r.node for r in own.requirements.values()] + list(own.levels) + list(own.awards)
+    )
     for node in items:
         if not node.meta.sources:
             word = m.KIND_WORDS[type(node)]
-            sink.warning("IIP250", f"{word} '{node.id}' has no source", id_span(node),
-                         'add: source "<where it comes from>" confirmed|partly|unconfirmed|'
-                         'seed|inferred|assumed')
+            sink.warning(
+                "IIP250",
+                f"{word} '{node.id}' has no source",
+                id_span(node),
+                'add: source "<where it comes from>" confirmed|partly|unconfirmed|'
+                "seed|inferred|assumed",
+            )
 
 
 def _check_example(scope: Snapshot, own: Snapshot, ex: m.Example, sink: _Sink) -> None:
@@ -883,36 +1058,53 @@ def _check_example(scope: Snapshot, own: Snapshot, ex: m.Example, sink: _Sink) -
             case m.GivenMet() | m.GivenUnmet() | m.GivenEarlier():
                 _check_selection(scope, g.selection, sink)
                 for rid, r in select(scope, g.selection).items():
-                    if r.maps is not None and isinstance(g, (m.GivenMet, m.GivenEarlier)) and \
-                            isinstance(g.selection, m.SelList):
-                        sink.error("IIP242", f"example '{ex.name}' lists '{rid}', which is met "
-                                   "through its mapping", g.span,
-                                   "list the framework requirements it maps to instead")
+                    if (
+                        r.maps is not None
+                        and isinstance(g, (m.GivenMet, m.GivenEarlier))
+                        and isinstance(g.selection, m.SelList)
+                    ):
+                        sink.error(
+                            "IIP242",
+                            f"example '{ex.name}' lists '{rid}', which is met through its mapping",
+                            g.span,
+                            "list the framework requirements it maps to instead",
+                        )
             case m.GivenFact(fact=f, value=v):
                 fact = _facts(scope).get(f)
                 if fact is None:
-                    sink.error("IIP226", f"unknown fact '{f}'", g.span,
-                               did_you_mean(f, _facts(scope)))
+                    sink.error(
+                        "IIP226", f"unknown fact '{f}'", g.span, did_you_mean(f, _facts(scope))
+                    )
                 elif _value_type(v) != fact.type:
-                    sink.error("IIP230", f"fact '{f}' is a {fact.type}, given a "
-                               f"{_value_type(v)}", g.span)
+                    sink.error(
+                        "IIP230", f"fact '{f}' is a {fact.type}, given a {_value_type(v)}", g.span
+                    )
             case m.GivenDate(date=d) if not own.in_force(d):
-                sink.error("IIP241", f"example '{ex.name}' is dated {d}, when version "
-                           f"{own.label} is not in force", g.span,
-                           f"version {own.label} is in force from {own.effective}"
-                           + (f" to {own.until}" if own.until else ""))
+                sink.error(
+                    "IIP241",
+                    f"example '{ex.name}' is dated {d}, when version {own.label} is not in force",
+                    g.span,
+                    f"version {own.label} is in force from {own.effective}"
+                    + (f" to {own.until}" if own.until else ""),
+                )
     level_ids = {lv.id for lv in scope.levels} | {"none"}
     for e in ex.expects:
         if isinstance(e, m.ExpectLevel) and e.level not in level_ids:
-            sink.error("IIP224", f"unknown level '{e.level}'", e.span,
-                       did_you_mean(e.level, level_ids))
+            sink.error(
+                "IIP224", f"unknown level '{e.level}'", e.span, did_you_mean(e.level, level_ids)
+            )
         if isinstance(e, m.ExpectAward) and e.award not in {a.id for a in scope.awards}:
-            sink.error("IIP225", f"unknown award '{e.award}'", e.span,
-                       did_you_mean(e.award, [a.id for a in scope.awards]))
+            sink.error(
+                "IIP225",
+                f"unknown award '{e.award}'",
+                e.span,
+                did_you_mean(e.award, [a.id for a in scope.awards]),
+            )
 
 
-def _pass_unused(ruleset: m.Ruleset, base: CheckedRuleset | None, snaps: list[Snapshot],
-                 sink: _Sink) -> None:
+def _pass_unused(
+    ruleset: m.Ruleset, base: CheckedRuleset | None, snaps: list[Snapshot], sink: _Sink
+) -> None:
     """Requirements that no level, award, mapping or invariant counts are probably a mistake."""
     for snap in snaps:
         bases = _bases(ruleset, base, snap) or [None]
@@ -930,8 +1122,12 @@ def _pass_unused(ruleset: m.Ruleset, base: CheckedRuleset | None, snaps: list[Sn
             used.update(select(scope, sel))
         for rid, r in snap.requirements.items():
             if rid not in used:
-                sink.warning("IIP251", f"requirement '{rid}' is not used by any level, award or "
-                             "mapping", id_span(r.node), "count it somewhere, or remove it")
+                sink.warning(
+                    "IIP251",
+                    f"requirement '{rid}' is not used by any level, award or mapping",
+                    id_span(r.node),
+                    "count it somewhere, or remove it",
+                )
 
 
 #: The checker's passes, in order. References come first so that later passes

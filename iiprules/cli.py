@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per stage a user runs."""
     parser = argparse.ArgumentParser(
         prog="iiprules",
-        description="Investors in People rules as code: check rulesets, judge organisations.")
+        description="Investors in People rules as code: check rulesets, judge organisations.",
+    )
     parser.add_argument("--version", action="version", version="iiprules 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -152,9 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("evidence", help="evidence file (.yaml, .yml or .json)")
-        p.add_argument("--ruleset", action="append", metavar="NAME_OR_PATH[@VERSION]",
-                       help="judge by this ruleset (repeatable); default: every packaged "
-                            "ruleset in force on the assessment date")
+        p.add_argument(
+            "--ruleset",
+            action="append",
+            metavar="NAME_OR_PATH[@VERSION]",
+            help="judge by this ruleset (repeatable); default: every packaged "
+            "ruleset in force on the assessment date",
+        )
         formats = ["text", "json", "markdown"] if name == "evaluate" else ["text", "json"]
         p.add_argument("--format", choices=formats, default="text")
         if name == "evaluate":
@@ -172,7 +177,27 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("-w", "--write", action="store_true", help="rewrite the files")
     group.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     p.set_defaults(func=cmd_fmt)
+
+    # Feature modules register their own subcommands (one entry each, below).
+    for add_commands in _feature_commands():
+        add_commands(sub)
     return parser
+
+
+def _feature_commands() -> list:  # type: ignore[type-arg]
+    """The ``add_commands(subparsers)`` functions of the feature modules."""
+    import importlib
+
+    out = []
+    for module in FEATURES:
+        out.append(importlib.import_module(module).add_commands)
+    return out
+
+
+#: Modules that add subcommands through an ``add_commands(subparsers)`` function.
+#: Each subcommand's ``func(args) -> int`` may raise the library's errors; ``main``
+#: turns them into messages and exit codes.
+FEATURES: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,9 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
-        print(f"iiprules: internal error ({exc.__class__.__name__}: {exc}); "
-              "please report it", file=sys.stderr)
+    except Exception as exc:
+        print(
+            f"iiprules: internal error ({exc.__class__.__name__}: {exc}); please report it",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -157,10 +157,16 @@ def _trace_dict(t: Trace) -> dict[str, Any]:
 class _Env:
     """Per-organisation state: bit masks and counts, never names."""
 
-    __slots__ = ("met", "pools", "facts", "on", "history", "rank", "awards", "_credits")
+    __slots__ = ("_credits", "awards", "facts", "history", "met", "on", "pools", "rank")
 
-    def __init__(self, met: int, pools: list[int], facts: dict[str, Any], on: dt.date,
-                 history: list[tuple[dt.date, int, list[int]]]) -> None:
+    def __init__(
+        self,
+        met: int,
+        pools: list[int],
+        facts: dict[str, Any],
+        on: dt.date,
+        history: list[tuple[dt.date, int, list[int]]],
+    ) -> None:
         self.met = met
         self.pools = pools
         self.facts = facts
@@ -200,8 +206,12 @@ def whole_years(start: dt.date, end: dt.date) -> int:
 
 
 _CMP = {
-    ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
 }
 
 
@@ -211,10 +221,17 @@ _CMP = {
 class _Sel:
     """A compiled selection: a mask of named requirements and the unnamed groups."""
 
-    __slots__ = ("mask", "pools", "total", "ids", "pool_ids", "pool_sizes")
+    __slots__ = ("ids", "mask", "pool_ids", "pool_sizes", "pools", "total")
 
-    def __init__(self, mask: int, pools: tuple[int, ...], total: int, ids: tuple[str, ...],
-                 pool_ids: tuple[str, ...], pool_sizes: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        mask: int,
+        pools: tuple[int, ...],
+        total: int,
+        ids: tuple[str, ...],
+        pool_ids: tuple[str, ...],
+        pool_sizes: tuple[int, ...],
+    ) -> None:
         self.mask = mask
         self.pools = pools
         self.total = total
@@ -245,7 +262,7 @@ class _Node:
 class _Count(_Node):
     """all / any / none / at least / at most / count-compare, as (op, n) on a count."""
 
-    __slots__ = ("sel", "op", "n", "years")
+    __slots__ = ("n", "op", "sel", "years")
 
     def __init__(self, node: Any, sel: _Sel, op: str, n: int, years: int | None) -> None:
         super().__init__(node)
@@ -264,11 +281,18 @@ class _Count(_Node):
         met, pools = self._state(env)
         count = self.sel.count(met, pools)
         ok = _CMP[self.op](count, self.n)
-        missing = tuple(i for i, bit in zip(self.sel.ids, ev.bits_of(self.sel.ids), strict=True)
-                        if not met & bit)
-        short = tuple((pid, pools[pi], size) for pid, pi, size in
-                      zip(self.sel.pool_ids, self.sel.pools, self.sel.pool_sizes, strict=True)
-                      if pools[pi] < size)
+        missing = tuple(
+            i
+            for i, bit in zip(self.sel.ids, ev.bits_of(self.sel.ids), strict=True)
+            if not met & bit
+        )
+        short = tuple(
+            (pid, pools[pi], size)
+            for pid, pi, size in zip(
+                self.sel.pool_ids, self.sel.pools, self.sel.pool_sizes, strict=True
+            )
+            if pools[pi] < size
+        )
         return Trace(self.node, ok, count, self.n, self.sel.total, missing, short)
 
 
@@ -402,7 +426,8 @@ class Evaluator:
         """Compile a merged snapshot (see ``check.CheckedRuleset.scope``)."""
         self.scope = scope
         self.rulesets: tuple[tuple[str, str], ...] = tuple(
-            (s.ruleset, s.label) for s in ([scope.base] if scope.base else []) + [scope])
+            (s.ruleset, s.label) for s in ([scope.base] if scope.base else []) + [scope]
+        )
         self.index: dict[str, int] = {}
         self.pool_index: dict[str, int] = {}
         self.pool_sizes: list[int] = []
@@ -413,14 +438,20 @@ class Evaluator:
             else:
                 self.index[rid] = len(self.index)
         self._sel_cache: dict[Any, _Sel] = {}
-        self.text = {rid: r.node.text for rid, r in scope.requirements.items()
-                     if isinstance(r.node, m.Requirement)}
+        self.text = {
+            rid: r.node.text
+            for rid, r in scope.requirements.items()
+            if isinstance(r.node, m.Requirement)
+        }
         self.level_ids = tuple(lv.id for lv in scope.levels)
-        self._applies = [(rid, 1 << self.index[rid], self._cond(r.node.applies))
-                         for rid, r in scope.requirements.items()
-                         if isinstance(r.node, m.Requirement) and r.node.applies is not None]
-        self._derived = [(rid, 1 << self.index[rid], self._sel(r.maps))
-                         for rid, r in self._derived_order()]
+        self._applies = [
+            (rid, 1 << self.index[rid], self._cond(r.node.applies))
+            for rid, r in scope.requirements.items()
+            if isinstance(r.node, m.Requirement) and r.node.applies is not None
+        ]
+        self._derived = [
+            (rid, 1 << self.index[rid], self._sel(r.maps)) for rid, r in self._derived_order()
+        ]
         self._levels = [(lv, self._cond(lv.requires)) for lv in scope.levels]
         self._awards = [(aw, self._cond(aw.requires)) for aw in self._award_order()]
         self._invariants = [(inv, self._cond(inv.holds)) for inv in scope.invariants]
@@ -428,8 +459,12 @@ class Evaluator:
         self._level_owner = {lv.id: _owner(scope, lv, "levels") for lv in scope.levels}
         self._facts = {**BUILTIN_FACTS, **scope.facts}
         conds = [c for _o, c in all_conditions(scope)] + [lv.requires for lv in scope.levels]
-        self._used_facts = {c.fact for cond in conds for c in walk_cond(cond)
-                            if isinstance(c, (m.FactTrue, m.FactCmp, m.YearsSince))}
+        self._used_facts = {
+            c.fact
+            for cond in conds
+            for c in walk_cond(cond)
+            if isinstance(c, (m.FactTrue, m.FactCmp, m.YearsSince))
+        }
 
     # compilation helpers
     def bits_of(self, ids: Iterable[str]) -> list[int]:
@@ -451,8 +486,9 @@ class Evaluator:
                     mask |= 1 << self.index[rid]
                     ids.append(rid)
                     total += 1
-            hit = self._sel_cache[sel] = _Sel(mask, tuple(pools), total, tuple(ids), tuple(pids),
-                                              tuple(psizes))
+            hit = self._sel_cache[sel] = _Sel(
+                mask, tuple(pools), total, tuple(ids), tuple(pids), tuple(psizes)
+            )
         return hit
 
     def _cond(self, c: m.Cond) -> _Node:
@@ -505,7 +541,9 @@ class Evaluator:
                     done.add(rid)
                     progressed = True
             if not progressed:  # the checker rejects cycles; this is a guard
-                raise EvaluationError("mapping cycle among " + ", ".join(sorted(set(derived) - done)))
+                raise EvaluationError(
+                    "mapping cycle among " + ", ".join(sorted(set(derived) - done))
+                )
         return order
 
     def _award_order(self) -> list[m.Award]:
@@ -588,33 +626,57 @@ class Evaluator:
         env, na, derived = self._env(ev)
         for name, v in env.facts.items():
             if v is None and name in self._used_facts:
-                raise EvaluationError(f"fact '{name}' is needed but missing from the evidence "
-                                      "and has no default")
+                raise EvaluationError(
+                    f"fact '{name}' is needed but missing from the evidence and has no default"
+                )
         level_decisions = []
         for rank, (lv, node) in enumerate(self._levels):
             ok = node.holds(env)
             trace = node.trace(env, self) if explain else None
             if ok:
                 env.rank = rank
-            level_decisions.append(Decision(lv.id, "level", lv.title, ok,
-                                            self._level_owner[lv.id], trace))
+            level_decisions.append(
+                Decision(lv.id, "level", lv.title, ok, self._level_owner[lv.id], trace)
+            )
         level = self._levels[env.rank][0] if env.rank >= 0 else None
         award_decisions = {}
         for aw, node in self._awards:
             ok = node.holds(env)
             env.awards[aw.id] = ok
-            award_decisions[aw.id] = Decision(aw.id, "award", aw.title, ok,
-                                              self._award_owner[aw.id],
-                                              node.trace(env, self) if explain else None, aw.kind)
+            award_decisions[aw.id] = Decision(
+                aw.id,
+                "award",
+                aw.title,
+                ok,
+                self._award_owner[aw.id],
+                node.trace(env, self) if explain else None,
+                aw.kind,
+            )
         awards = tuple(award_decisions[a.id] for a in self.scope.awards)
         invariants = tuple(
-            Decision(inv.id, "invariant", inv.title, node.holds(env), self.scope.ruleset,
-                     node.trace(env, self) if explain else None)
-            for inv, node in self._invariants)
+            Decision(
+                inv.id,
+                "invariant",
+                inv.title,
+                node.holds(env),
+                self.scope.ruleset,
+                node.trace(env, self) if explain else None,
+            )
+            for inv, node in self._invariants
+        )
         return Outcome(
-            ev.organisation, ev.assessed_on, self.rulesets,
-            level.id if level else None, level.title if level else None,
-            tuple(level_decisions), awards, invariants, ev.met, derived, na, self.text,
+            ev.organisation,
+            ev.assessed_on,
+            self.rulesets,
+            level.id if level else None,
+            level.title if level else None,
+            tuple(level_decisions),
+            awards,
+            invariants,
+            ev.met,
+            derived,
+            na,
+            self.text,
         )
 
 
@@ -651,6 +713,17 @@ def combine(outcomes: Sequence[Outcome]) -> Outcome:
     text: dict[str, str] = {}
     for o in outcomes:
         text.update(o.requirement_text)
-    return Outcome(first.organisation, first.assessed_on, tuple(rulesets), first.level,
-                   first.level_title, first.levels, tuple(awards.values()),
-                   tuple(invariants.values()), first.met, derived, tuple(na), text)
+    return Outcome(
+        first.organisation,
+        first.assessed_on,
+        tuple(rulesets),
+        first.level,
+        first.level_title,
+        first.levels,
+        tuple(awards.values()),
+        tuple(invariants.values()),
+        first.met,
+        derived,
+        tuple(na),
+        text,
+    )

@@ -26,8 +26,18 @@ from iiprules.check import BUILTIN_FACTS, Snapshot
 from iiprules.diagnostics import EvidenceError, did_you_mean
 
 #: The fields evidence may have; descriptive ones are kept but not judged.
-FIELDS = ("organisation", "assessed_on", "met", "unnamed_met", "facts", "history",
-          "id", "sector", "size", "notes")
+FIELDS = (
+    "organisation",
+    "assessed_on",
+    "met",
+    "unnamed_met",
+    "facts",
+    "history",
+    "id",
+    "sector",
+    "size",
+    "notes",
+)
 REQUIRED = ("organisation", "assessed_on")
 HISTORY_FIELDS = ("assessed_on", "met", "unnamed_met", "ruleset", "level", "notes")
 
@@ -69,7 +79,7 @@ class Evidence:
 class _Lined:
     """A value read from a document, with the line it was on (1-based) or None."""
 
-    __slots__ = ("value", "line", "raw")
+    __slots__ = ("line", "raw", "value")
 
     def __init__(self, value: Any, line: int | None, raw: str | None = None) -> None:
         self.value = value
@@ -123,8 +133,9 @@ def read_document(text: str, path: str) -> _Lined:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise EvidenceError(f"not valid YAML: {problem}", None, path,
-                            mark.line + 1 if mark else None) from None
+        raise EvidenceError(
+            f"not valid YAML: {problem}", None, path, mark.line + 1 if mark else None
+        ) from None
     if node is None:
         raise EvidenceError("the file is empty", None, path, None)
     return _from_yaml_node(node)
@@ -146,8 +157,9 @@ def load(source: str | Path | Mapping[str, Any] | Evidence) -> Evidence:
     except FileNotFoundError:
         raise EvidenceError("no such file", None, str(source), None) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise EvidenceError(f"cannot read the file ({exc.__class__.__name__})", None,
-                            str(source), None) from None
+        raise EvidenceError(
+            f"cannot read the file ({exc.__class__.__name__})", None, str(source), None
+        ) from None
     return from_document(read_document(text, str(source)), str(source))
 
 
@@ -160,8 +172,9 @@ def _date(v: _Lined, fld: str, path: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise EvidenceError(f"expected a date (YYYY-MM-DD), got {value!r}", fld, path,
-                            v.line) from None
+        raise EvidenceError(
+            f"expected a date (YYYY-MM-DD), got {value!r}", fld, path, v.line
+        ) from None
 
 
 def _ids(v: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> frozenset[str]:
@@ -173,8 +186,9 @@ def _ids(v: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> frozen
             raise EvidenceError("expected a requirement id", f"{fld}[{i}]", path, item.line)
         rid = str(item.raw if item.raw is not None else item.value)
         if rid in out:
-            raise EvidenceError(f"requirement '{rid}' is listed twice", f"{fld}[{i}]", path,
-                                item.line)
+            raise EvidenceError(
+                f"requirement '{rid}' is listed twice", f"{fld}[{i}]", path, item.line
+            )
         out.append(rid)
         if item.line is not None:
             lines[f"{fld}:{rid}"] = item.line
@@ -183,13 +197,18 @@ def _ids(v: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> frozen
 
 def _counts(v: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> dict[str, int]:
     if not isinstance(v.value, dict):
-        raise EvidenceError("expected a mapping of unnamed group id to a number met", fld, path,
-                            v.line)
+        raise EvidenceError(
+            "expected a mapping of unnamed group id to a number met", fld, path, v.line
+        )
     out: dict[str, int] = {}
     for k, item in v.value.items():
         if not isinstance(item.value, int) or isinstance(item.value, bool) or item.value < 0:
-            raise EvidenceError(f"expected a whole number, got {item.raw or item.value!r}",
-                                f"{fld}.{k}", path, item.line)
+            raise EvidenceError(
+                f"expected a whole number, got {item.raw or item.value!r}",
+                f"{fld}.{k}",
+                path,
+                item.line,
+            )
         out[k] = item.value
         if item.line is not None:
             lines[f"{fld}.{k}"] = item.line
@@ -199,25 +218,33 @@ def _counts(v: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> dic
 def from_document(doc: _Lined, path: str | None) -> Evidence:
     """Build ``Evidence`` from a parsed document; only the shape is checked here."""
     if not isinstance(doc.value, dict):
-        raise EvidenceError("expected a mapping with 'organisation', 'assessed_on' and 'met'",
-                            None, path, doc.line)
+        raise EvidenceError(
+            "expected a mapping with 'organisation', 'assessed_on' and 'met'", None, path, doc.line
+        )
     d: dict[str, _Lined] = doc.value
     lines: dict[str, int] = {k: v.line for k, v in d.items() if v.line is not None}
     for k in d:
         if k not in FIELDS:
             hint = did_you_mean(k, FIELDS)
-            raise EvidenceError("unknown field" + (f"; {hint}" if hint else
-                                f"; evidence fields are {', '.join(FIELDS[:6])}"), k, path,
-                                d[k].line)
+            raise EvidenceError(
+                "unknown field"
+                + (f"; {hint}" if hint else f"; evidence fields are {', '.join(FIELDS[:6])}"),
+                k,
+                path,
+                d[k].line,
+            )
     for k in REQUIRED:
         if k not in d or d[k].value in (None, ""):
-            raise EvidenceError("missing (required)", k, path, doc.line if k not in d else d[k].line)
+            raise EvidenceError(
+                "missing (required)", k, path, doc.line if k not in d else d[k].line
+            )
     org = d["organisation"]
     if not isinstance(org.value, str):
         org_text = org.raw if org.raw is not None else None
         if org_text is None:
-            raise EvidenceError("expected the organisation's name as text", "organisation", path,
-                                org.line)
+            raise EvidenceError(
+                "expected the organisation's name as text", "organisation", path, org.line
+            )
     name = str(org.raw if org.raw is not None else org.value)
     assessed_on = _date(d["assessed_on"], "assessed_on", path)
     met = _ids(d["met"], "met", path, lines) if "met" in d else frozenset()
@@ -225,8 +252,9 @@ def from_document(doc: _Lined, path: str | None) -> Evidence:
     facts_raw: dict[str, _Lined] = {}
     if "facts" in d:
         if not isinstance(d["facts"].value, dict):
-            raise EvidenceError("expected a mapping of fact name to value", "facts", path,
-                                d["facts"].line)
+            raise EvidenceError(
+                "expected a mapping of fact name to value", "facts", path, d["facts"].line
+            )
         facts_raw = d["facts"].value
         for k, v in facts_raw.items():
             if v.line is not None:
@@ -234,13 +262,15 @@ def from_document(doc: _Lined, path: str | None) -> Evidence:
     history: list[Earlier] = []
     if "history" in d:
         if not isinstance(d["history"].value, list):
-            raise EvidenceError("expected a list of earlier assessments", "history", path,
-                                d["history"].line)
+            raise EvidenceError(
+                "expected a list of earlier assessments", "history", path, d["history"].line
+            )
         for i, h in enumerate(d["history"].value):
             history.append(_earlier(h, f"history[{i}]", path, lines))
     extra = {k: _plain(d[k]) for k in ("id", "sector", "size", "notes") if k in d}
-    return Evidence(name, assessed_on, met, unnamed, {}, tuple(history), extra, path, lines,
-                    facts_raw)
+    return Evidence(
+        name, assessed_on, met, unnamed, {}, tuple(history), extra, path, lines, facts_raw
+    )
 
 
 def _earlier(h: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> Earlier:
@@ -249,9 +279,17 @@ def _earlier(h: _Lined, fld: str, path: str | None, lines: dict[str, int]) -> Ea
     d: dict[str, _Lined] = h.value
     for k in d:
         if k not in HISTORY_FIELDS:
-            raise EvidenceError("unknown field" + (f"; {did_you_mean(k, HISTORY_FIELDS)}"
-                                if did_you_mean(k, HISTORY_FIELDS) else ""), f"{fld}.{k}", path,
-                                d[k].line)
+            raise EvidenceError(
+                "unknown field"
+                + (
+                    f"; {did_you_mean(k, HISTORY_FIELDS)}"
+                    if did_you_mean(k, HISTORY_FIELDS)
+                    else ""
+                ),
+                f"{fld}.{k}",
+                path,
+                d[k].line,
+            )
     if "assessed_on" not in d:
         raise EvidenceError("missing (required)", f"{fld}.assessed_on", path, h.line)
     return Earlier(
@@ -309,50 +347,91 @@ def validate(ev: Evidence, scopes: Iterable[Snapshot]) -> Evidence:
                 raise ev.error(f"facts.{k}", f"'{k}' is a top-level field, not a fact")
             hint = did_you_mean(k, facts)
             known = ", ".join(sorted(facts)) or "none"
-            raise ev.error(f"facts.{k}", "unknown fact" + (f"; {hint}" if hint else
-                           f"; facts known to {names}: {known}"))
+            raise ev.error(
+                f"facts.{k}",
+                "unknown fact" + (f"; {hint}" if hint else f"; facts known to {names}: {known}"),
+            )
         typed[k] = _typed_fact(ev, k, fact, v)
     for k, fact in facts.items():
         if fact.default is None and k not in typed:
             raise ev.error("facts", f"missing fact '{k}' ({fact.type}), which has no default")
-    return Evidence(ev.organisation, ev.assessed_on, ev.met, ev.unnamed_met, typed, ev.history,
-                    ev.extra, ev.path, ev.lines, ev.raw_facts)
+    return Evidence(
+        ev.organisation,
+        ev.assessed_on,
+        ev.met,
+        ev.unnamed_met,
+        typed,
+        ev.history,
+        ev.extra,
+        ev.path,
+        ev.lines,
+        ev.raw_facts,
+    )
 
 
-def _check_ids(ev: Evidence, ids: Iterable[str], fld: str, reqs: Mapping[str, Any],
-               names: str) -> None:
+def _check_ids(
+    ev: Evidence, ids: Iterable[str], fld: str, reqs: Mapping[str, Any], names: str
+) -> None:
     for rid in sorted(ids):
         where = f"{fld}:{rid}"
         info = reqs.get(rid)
         if info is None:
             hint = did_you_mean(rid, [k for k, r in reqs.items() if r.maps is None])
-            raise EvidenceError(f"unknown requirement '{rid}' for {names}"
-                                + (f"; {hint}" if hint else ""), fld, ev.path, ev.lines.get(where))
+            raise EvidenceError(
+                f"unknown requirement '{rid}' for {names}" + (f"; {hint}" if hint else ""),
+                fld,
+                ev.path,
+                ev.lines.get(where),
+            )
         if isinstance(info.node, m.Unnamed):
-            raise EvidenceError(f"'{rid}' is a group of {info.node.count} requirements not known "
-                                "by text; give how many were met under 'unnamed_met'", fld,
-                                ev.path, ev.lines.get(where))
+            raise EvidenceError(
+                f"'{rid}' is a group of {info.node.count} requirements not known "
+                "by text; give how many were met under 'unnamed_met'",
+                fld,
+                ev.path,
+                ev.lines.get(where),
+            )
         if info.maps is not None:
-            raise EvidenceError(f"'{rid}' is met through its mapping to the framework; list the "
-                                "framework requirements it maps to instead", fld, ev.path,
-                                ev.lines.get(where))
+            raise EvidenceError(
+                f"'{rid}' is met through its mapping to the framework; list the "
+                "framework requirements it maps to instead",
+                fld,
+                ev.path,
+                ev.lines.get(where),
+            )
 
 
-def _check_counts(ev: Evidence, counts: Mapping[str, int], fld: str, reqs: Mapping[str, Any],
-                  lenient: bool = False) -> None:
+def _check_counts(
+    ev: Evidence,
+    counts: Mapping[str, int],
+    fld: str,
+    reqs: Mapping[str, Any],
+    lenient: bool = False,
+) -> None:
     for k, n in counts.items():
         info = reqs.get(k)
         if info is None or not isinstance(info.node, m.Unnamed):
             if lenient:
                 continue
             groups = [r for r, i in reqs.items() if isinstance(i.node, m.Unnamed)]
-            hint = did_you_mean(k, groups) or ("unnamed groups: " + ", ".join(groups) if groups
-                                               else "these rulesets have no unnamed groups")
-            raise EvidenceError(f"'{k}' is not an unnamed group; {hint}", f"{fld}.{k}", ev.path,
-                                ev.lines.get(f"{fld}.{k}"))
+            hint = did_you_mean(k, groups) or (
+                "unnamed groups: " + ", ".join(groups)
+                if groups
+                else "these rulesets have no unnamed groups"
+            )
+            raise EvidenceError(
+                f"'{k}' is not an unnamed group; {hint}",
+                f"{fld}.{k}",
+                ev.path,
+                ev.lines.get(f"{fld}.{k}"),
+            )
         if n > info.node.count:
-            raise EvidenceError(f"{n} met, but the group '{k}' has only {info.node.count}",
-                                f"{fld}.{k}", ev.path, ev.lines.get(f"{fld}.{k}"))
+            raise EvidenceError(
+                f"{n} met, but the group '{k}' has only {info.node.count}",
+                f"{fld}.{k}",
+                ev.path,
+                ev.lines.get(f"{fld}.{k}"),
+            )
 
 
 def _typed_fact(ev: Evidence, name: str, fact: m.Fact, v: Any) -> m.Value:

@@ -63,8 +63,14 @@ def describe_selection(sel: m.Selection, scope: Snapshot | None = None) -> str:
     return str(sel)  # pragma: no cover
 
 
-_OPS = {">=": "at least", ">": "more than", "<=": "at most", "<": "fewer than", "=": "exactly",
-        "!=": "other than"}
+_OPS = {
+    ">=": "at least",
+    ">": "more than",
+    "<=": "at most",
+    "<": "fewer than",
+    "=": "exactly",
+    "!=": "other than",
+}
 
 
 def _count_phrase(scope: Snapshot | None, sel: m.Selection) -> str:
@@ -75,8 +81,11 @@ def _count_phrase(scope: Snapshot | None, sel: m.Selection) -> str:
 
 
 def describe_cond(c: m.Cond, scope: Snapshot | None = None) -> str:
-    """A condition in plain English, e.g. "all 39 requirements of the Standard and at least
-    26 of the wider framework". With a snapshot, selections are counted and titled."""
+    """A condition in plain English.
+
+    For example "all 39 requirements of The Standard and at least 26 of The wider
+    framework". With a snapshot, selections are counted and titled.
+    """
     t = _titles(scope)
     match c:
         case m.Quantified(quant="all", selection=s, credit_years=y):
@@ -97,10 +106,14 @@ def describe_cond(c: m.Cond, scope: Snapshot | None = None) -> str:
             return f"{_OPS[op]} {n} of {describe_selection(s, scope)}"
         case m.LevelCmp(op=op, level=lv):
             name = t.get(f"level:{lv}", lv)
-            return {">=": f"recognised at {name} or above", ">": f"recognised above {name}",
-                    "=": f"recognised at {name} exactly", "<": f"recognised below {name}",
-                    "<=": f"recognised at {name} or below",
-                    "!=": f"not recognised at {name}"}[op]
+            return {
+                ">=": f"recognised at {name} or above",
+                ">": f"recognised above {name}",
+                "=": f"recognised at {name} exactly",
+                "<": f"recognised below {name}",
+                "<=": f"recognised at {name} or below",
+                "!=": f"not recognised at {name}",
+            }[op]
         case m.AwardRef(award=a):
             return f"eligible for {t.get(f'award:{a}', a)}"
         case m.FactTrue(fact=f):
@@ -146,15 +159,19 @@ def _value(v: Any) -> str:
 
 def trace_line(t: Trace) -> str:
     """One trace node in words, with its figures: "all 39 of the Standard: 38 met, missing 10.3"."""
-    text = describe_cond(t.node) if not isinstance(t.node, (m.And, m.Or)) else (
-        "all of these hold" if isinstance(t.node, m.And) else "one of these holds")
+    text = (
+        describe_cond(t.node)
+        if not isinstance(t.node, (m.And, m.Or))
+        else ("all of these hold" if isinstance(t.node, m.And) else "one of these holds")
+    )
     mark = "yes" if t.holds else "no"
     figures = ""
     if t.count is not None:
         figures = f": {t.count} of {t.total} met"
         if t.missing and not t.holds:
-            shown = ", ".join(t.missing[:12]) + (f" and {len(t.missing) - 12} more"
-                                                 if len(t.missing) > 12 else "")
+            shown = ", ".join(t.missing[:12]) + (
+                f" and {len(t.missing) - 12} more" if len(t.missing) > 12 else ""
+            )
             figures += f"; not met: {shown}"
         if t.short and not t.holds:
             figures += "; " + ", ".join(f"{g}: {n} of {s}" for g, n, s in t.short)
@@ -203,8 +220,9 @@ def _shortfall(d: Decision) -> list[str]:
 def _more_needed(t: Trace) -> int | None:
     if t.count is None or t.needed is None:
         return None
-    if isinstance(t.node, (m.AtLeast,)) or (isinstance(t.node, m.Quantified) and
-                                            t.node.quant in ("all", "any")):
+    if isinstance(t.node, (m.AtLeast,)) or (
+        isinstance(t.node, m.Quantified) and t.node.quant in ("all", "any")
+    ):
         return max(t.needed - t.count, 0)
     if isinstance(t.node, m.CountCmp) and t.node.op in (">=", ">"):
         return max(t.needed - t.count + (1 if t.node.op == ">" else 0), 0)
@@ -216,8 +234,11 @@ def _more_needed(t: Trace) -> int | None:
 
 def render_text(o: Outcome) -> str:
     """A short readable report: level, awards, and what is missing for the next level."""
-    lines = [f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
-             "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets), ""]
+    lines = [
+        f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
+        "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
+        "",
+    ]
     lines.append("Level: " + (f"{o.level_title} ({o.level})" if o.level else "not recognised"))
     nxt = o.next_level()
     if nxt is not None:
@@ -241,11 +262,17 @@ def render_text(o: Outcome) -> str:
 
 def render_tree(o: Outcome) -> str:
     """The full explanation: every level, award and invariant with its condition tree."""
-    lines = [f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
-             "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
-             "Level: " + (f"{o.level_title} ({o.level})" if o.level else "not recognised"), ""]
-    for title, decisions in (("Levels", o.levels), ("Awards", o.awards),
-                             ("Invariants", o.invariants)):
+    lines = [
+        f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
+        "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
+        "Level: " + (f"{o.level_title} ({o.level})" if o.level else "not recognised"),
+        "",
+    ]
+    for title, decisions in (
+        ("Levels", o.levels),
+        ("Awards", o.awards),
+        ("Invariants", o.invariants),
+    ):
         if not decisions:
             continue
         lines.append(f"{title}:")
@@ -256,8 +283,10 @@ def render_tree(o: Outcome) -> str:
                 lines.extend("    " + x for x in render_trace(d.trace))
         lines.append("")
     if o.derived:
-        lines.append("Met through mapping: " + (", ".join(k for k, v in sorted(o.derived.items())
-                                                          if v) or "none"))
+        lines.append(
+            "Met through mapping: "
+            + (", ".join(k for k, v in sorted(o.derived.items()) if v) or "none")
+        )
         unmet = [k for k, v in sorted(o.derived.items()) if not v]
         if unmet:
             lines.append("Not met through mapping: " + ", ".join(unmet))
@@ -268,11 +297,18 @@ def render_tree(o: Outcome) -> str:
 
 def render_markdown(o: Outcome) -> str:
     """The short report as Markdown."""
-    lines = [f"# {o.organisation}", "",
-             f"Assessed on {o.assessed_on.isoformat()} by "
-             + ", ".join(f"`{n}@{v}`" for n, v in o.rulesets) + ".", "",
-             "**Level:** " + (f"{o.level_title} (`{o.level}`)" if o.level else "not recognised"),
-             "", "| Award | Kind | Eligible |", "|---|---|---|"]
+    lines = [
+        f"# {o.organisation}",
+        "",
+        f"Assessed on {o.assessed_on.isoformat()} by "
+        + ", ".join(f"`{n}@{v}`" for n, v in o.rulesets)
+        + ".",
+        "",
+        "**Level:** " + (f"{o.level_title} (`{o.level}`)" if o.level else "not recognised"),
+        "",
+        "| Award | Kind | Eligible |",
+        "|---|---|---|",
+    ]
     for a in o.awards:
         lines.append(f"| {a.title} (`{a.id}`) | {a.award_kind} | {'yes' if a.holds else 'no'} |")
     nxt = o.next_level()

@@ -299,8 +299,20 @@ class Implies:
 
 
 Cond = Union[
-    Quantified, AtLeast, AtMost, CountCmp, LevelCmp, AwardRef, FactTrue, FactCmp,
-    YearsSince, Const, Not, And, Or, Implies,
+    Quantified,
+    AtLeast,
+    AtMost,
+    CountCmp,
+    LevelCmp,
+    AwardRef,
+    FactTrue,
+    FactCmp,
+    YearsSince,
+    Const,
+    Not,
+    And,
+    Or,
+    Implies,
 ]
 
 
@@ -542,7 +554,18 @@ class Remove:
 
 
 Item = Union[
-    Part, Topic, Principle, Unnamed, Fact, Level, Award, Invariant, Example, Extend, Change, Remove,
+    Part,
+    Topic,
+    Principle,
+    Unnamed,
+    Fact,
+    Level,
+    Award,
+    Invariant,
+    Example,
+    Extend,
+    Change,
+    Remove,
 ]
 
 

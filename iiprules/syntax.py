@@ -95,9 +95,16 @@ def _is_date(tok: str) -> bool:
 
 
 def _bad_date_diagnostic(tok: Token, text: str, path: str) -> Diagnostic:
-    span = m.Span(path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0, text)
-    return Diagnostic("IIP103", ERROR, f"'{tok}' is not a calendar date", span,
-                      "write dates as YYYY-MM-DD, e.g. 2009-05-01")
+    span = m.Span(
+        path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0, text
+    )
+    return Diagnostic(
+        "IIP103",
+        ERROR,
+        f"'{tok}' is not a calendar date",
+        span,
+        "write dates as YYYY-MM-DD, e.g. 2009-05-01",
+    )
 
 
 #: Terminal names in reviewer's words. Anonymous keyword terminals are named by
@@ -127,13 +134,14 @@ _TOKEN_WORDS = {**EXPECTED_WORDS, "$END": "the end of the file"}
 #: Curated hints, by the keyword the parser wanted next (Catala's parser.messages idea).
 _HINTS: dict[str, str] = {
     "IN": "every requirement says which part it belongs to, e.g. "
-          "'requirement 1.1 in standard by top_managers {'",
-    "TEXT": "a requirement's block starts with its text: text \"...\"",
+    "'requirement 1.1 in standard by top_managers {'",
+    "TEXT": 'a requirement\'s block starts with its text: text "..."',
     "REQUIRES": "levels and awards state their condition after the doc and sources: "
-                "requires all of part standard",
+    "requires all of part standard",
     "HOLDS": "an invariant states its condition: holds level >= gold implies award lm_themed",
     "EFFECTIVE": "a version says when it comes into force: version 2009 effective 2009-05-01 {",
-    "VERSION": "a ruleset has at least one version block: version 2004 effective 2004-01-01 { ... }",
+    "VERSION": "a ruleset has at least one version block: "
+    "version 2004 effective 2004-01-01 { ... }",
     "OF": "counts are written 'at least 26 of part extended'",
 }
 
@@ -182,13 +190,14 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         if allowed:
             message += "; expected " + _or_list(allowed)
         if char == "'":
-            hint = "texts are written in double quotes: \"...\""
+            hint = 'texts are written in double quotes: "..."'
         width = 1
     elif isinstance(exc, UnexpectedEOF):
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
         message = "unexpected end of the file; expected " + _or_list(
-            _expected_words(set(exc.expected)))
+            _expected_words(set(exc.expected))
+        )
         width = 1
     else:  # pragma: no cover - Lark has no other UnexpectedInput subclasses
         message, width = str(exc), 1
@@ -209,7 +218,11 @@ def _unclosed_brace(text: str) -> int | None:
                 i += 1
             continue
         elif ch == '"':
-            end = text.find('"""', i + 3) + 3 if text.startswith('"""', i) else text.find('"', i + 1) + 1
+            end = (
+                text.find('"""', i + 3) + 3
+                if text.startswith('"""', i)
+                else text.find('"', i + 1) + 1
+            )
             if end <= i:
                 break
             line += text.count("\n", i, end)
@@ -237,7 +250,9 @@ def _string_value(tok: str) -> str:
         if body.startswith("\n"):
             body = body[1:]
         return textwrap.dedent(body).strip()
-    return re.sub(r"\\(.)", lambda mo: {"n": "\n", "t": "\t"}.get(mo.group(1), mo.group(1)), tok[1:-1])
+    return re.sub(
+        r"\\(.)", lambda mo: {"n": "\n", "t": "\t"}.get(mo.group(1), mo.group(1)), tok[1:-1]
+    )
 
 
 @v_args(meta=True)
@@ -252,7 +267,9 @@ class _Builder(Transformer_NonRecursive):
     def _span(self, meta: Any) -> m.Span:
         if getattr(meta, "empty", True):
             return m.Span(self._path, 0, 0, 0, 0, self._text)
-        return m.Span(self._path, meta.line, meta.column, meta.end_line, meta.end_column, self._text)
+        return m.Span(
+            self._path, meta.line, meta.column, meta.end_line, meta.end_column, self._text
+        )
 
     # tokens
     def STRING(self, tok: Token) -> str:  # noqa: N802 - Lark names terminal callbacks so
@@ -368,8 +385,15 @@ class _Builder(Transformer_NonRecursive):
         fields = dict(c for c in children[1:] if isinstance(c, tuple))
         meta_ = next(c for c in children if isinstance(c, m.Meta))
         return m.Requirement(
-            id_, fields["part"], fields["text"], fields.get("by", ()), fields.get("topic"),
-            meta_, fields.get("applies"), fields.get("maps"), span=self._span(meta),
+            id_,
+            fields["part"],
+            fields["text"],
+            fields.get("by", ()),
+            fields.get("topic"),
+            meta_,
+            fields.get("applies"),
+            fields.get("maps"),
+            span=self._span(meta),
         )
 
     def unnamed(self, meta: Any, children: list[Any]) -> m.Unnamed:
@@ -595,7 +619,9 @@ def _cond(c: m.Cond, ctx: int) -> str:
         case m.Or(items=items):
             text, prec = " or ".join(_cond(i, 3 if isinstance(i, m.Or) else 2) for i in items), 2
             if any(isinstance(i, m.Or) for i in items):
-                text = " or ".join(_cond(i, 3) if isinstance(i, m.Or) else _cond(i, 2) for i in items)
+                text = " or ".join(
+                    _cond(i, 3) if isinstance(i, m.Or) else _cond(i, 2) for i in items
+                )
         case m.And(items=items):
             text, prec = " and ".join(_cond(i, 4 if isinstance(i, m.And) else 3) for i in items), 3
         case m.Not(item=i):

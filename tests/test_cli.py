@@ -11,8 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "iiprules", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "iiprules", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def write_org(tmp_path: Path, text: str) -> str:
@@ -21,13 +26,15 @@ def write_org(tmp_path: Path, text: str) -> str:
     return str(f)
 
 
-STANDARD_MET = ("[1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 2.1, 2.2, 2.3, 2.4, 2.5, 3.1, 3.2, 3.3, 3.4, 3.5,"
-                " 4.1, 4.2, 4.3, 5.1, 5.2, 5.3, 6.1, 6.2, 6.3, 7.1, 7.2, 7.3, 8.1, 8.2, 8.3,"
-                " 9.1, 9.2, 9.3, 9.4, 9.5, 10.1, 10.2, 10.3]")
+STANDARD_MET = (
+    "[1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 2.1, 2.2, 2.3, 2.4, 2.5, 3.1, 3.2, 3.3, 3.4, 3.5,"
+    " 4.1, 4.2, 4.3, 5.1, 5.2, 5.3, 6.1, 6.2, 6.3, 7.1, 7.2, 7.3, 8.1, 8.2, 8.3,"
+    " 9.1, 9.2, 9.3, 9.4, 9.5, 10.1, 10.2, 10.3]"
+)
 
 
 def test_check_packaged_rulesets_is_clean():
-    """iiprules check rulesets/ exits 0 with no errors and no warnings."""
+    """Iiprules check rulesets/ exits 0 with no errors and no warnings."""
     r = run("check", "rulesets/")
     assert 0 == r.returncode, r.stderr
     assert "checked 3 file(s): 0 error(s), 0 warning(s) - ok" in r.stdout
@@ -37,7 +44,9 @@ def test_check_bad_rules_exits_1_with_positions():
     """A ruleset with errors exits 1 and shows file:line:col, the line and a caret."""
     r = run("check", "tests/golden/bad/names/unknown_names_with_suggestions.rules")
     assert 1 == r.returncode
-    assert "unknown_names_with_suggestions.rules:25:47: error IIP221: unknown part 'extr'" in r.stderr
+    assert (
+        "unknown_names_with_suggestions.rules:25:47: error IIP221: unknown part 'extr'" in r.stderr
+    )
     assert "^^^^^^^^^" in r.stderr and "did you mean 'extra'?" in r.stderr
 
 
@@ -49,14 +58,14 @@ def test_check_warnings_only_exits_0():
 
 
 def test_test_command_runs_embedded_examples():
-    """iiprules test rulesets/ runs every embedded example and all pass."""
+    """Iiprules test rulesets/ runs every embedded example and all pass."""
     r = run("test", "rulesets/")
     assert 0 == r.returncode, r.stdout
     assert ", 0 failed" in r.stdout
 
 
 def test_evaluate_json_shape(tmp_path):
-    """evaluate --format json prints organisation, rulesets, level, awards, explanation."""
+    """Evaluate --format json prints organisation, rulesets, level, awards, explanation."""
     org = write_org(tmp_path, f"organisation: Acme\nassessed_on: 2010-06-01\nmet: {STANDARD_MET}\n")
     r = run("evaluate", org, "--format", "json")
     assert 0 == r.returncode, r.stderr
@@ -70,8 +79,11 @@ def test_evaluate_json_shape(tmp_path):
 
 def test_evaluate_text_says_what_is_missing_for_the_next_level(tmp_path):
     """The text report gives the level and what Bronze still needs."""
-    org = write_org(tmp_path, f"organisation: Acme\nassessed_on: 2010-06-01\nmet: {STANDARD_MET}\n"
-                              "unnamed_met: {W.other: 20}\n")
+    org = write_org(
+        tmp_path,
+        f"organisation: Acme\nassessed_on: 2010-06-01\nmet: {STANDARD_MET}\n"
+        "unnamed_met: {W.other: 20}\n",
+    )
     r = run("evaluate", org)
     assert 0 == r.returncode, r.stderr
     assert "Level: Investor in People (standard)" in r.stdout
@@ -116,7 +128,7 @@ def test_evaluate_with_a_broken_ruleset_shows_diagnostics(tmp_path):
 
 
 def test_explain_prints_the_tree(tmp_path):
-    """explain shows every decision with its condition tree."""
+    """Explain shows every decision with its condition tree."""
     org = write_org(tmp_path, f"organisation: Acme\nassessed_on: 2010-06-01\nmet: {STANDARD_MET}\n")
     r = run("explain", org)
     assert 0 == r.returncode, r.stderr
@@ -125,7 +137,7 @@ def test_explain_prints_the_tree(tmp_path):
 
 
 def test_fmt_is_stable_on_packaged_rulesets(tmp_path):
-    """fmt output parses back to the same ruleset and is a fixed point."""
+    """Fmt output parses back to the same ruleset and is a fixed point."""
     first = run("fmt", "rulesets/standard.rules").stdout
     f = tmp_path / "standard.rules"
     f.write_text(first, encoding="utf-8")

@@ -21,8 +21,18 @@ def test_the_standard_has_39_requirements_in_ten_indicators_and_three_principles
     reqs = [r for r in s.requirements.values() if r.node.part == "standard"]
     assert 39 == len(reqs)
     per_indicator = Counter(r.indicator for r in reqs)
-    assert {"1": 6, "2": 5, "3": 5, "4": 3, "5": 3, "6": 3, "7": 3, "8": 3, "9": 5,
-            "10": 3} == dict(per_indicator)
+    assert {
+        "1": 6,
+        "2": 5,
+        "3": 5,
+        "4": 3,
+        "5": 3,
+        "6": 3,
+        "7": 3,
+        "8": 3,
+        "9": 5,
+        "10": 3,
+    } == dict(per_indicator)
     assert ["plan", "do", "review"] == list(s.principles)
     assert {"1", "2", "3", "4"} == {r.indicator for r in reqs if r.principle == "plan"}
     assert {"9", "10"} == {r.indicator for r in reqs if r.principle == "review"}
@@ -51,8 +61,11 @@ def test_the_wider_framework_counts_126_and_the_thresholds_are_26_76_126():
         for c in items:
             if isinstance(c, m.AtLeast) and c.selection == m.SelPart("extended"):
                 thresholds[lv.id] = c.n
-            if isinstance(c, m.Quantified) and c.quant == "all" and \
-                    c.selection == m.SelPart("extended"):
+            if (
+                isinstance(c, m.Quantified)
+                and c.quant == "all"
+                and c.selection == m.SelPart("extended")
+            ):
                 thresholds[lv.id] = 126
     assert {"bronze": 26, "silver": 76, "gold": 126} == thresholds
 
@@ -72,8 +85,10 @@ def test_gold_implies_the_lm_certificate_is_declared():
     """lm_theme declares the invariant that Gold implies the themed award."""
     s = snapshot("lm_theme", "2009")
     inv = {i.id: i for i in s.invariants}
-    assert any(isinstance(i.holds, m.Implies) and i.holds.conclusion == m.AwardRef("lm_themed")
-               for i in inv.values())
+    assert any(
+        isinstance(i.holds, m.Implies) and i.holds.conclusion == m.AwardRef("lm_themed")
+        for i in inv.values()
+    )
 
 
 def test_award_kinds():
@@ -90,8 +105,7 @@ def test_every_requirement_level_and_award_has_provenance(name):
     """Every item says where it comes from and how sure that is."""
     checked = api.load(name)
     for snap in checked.snapshots:
-        items = [r.node for r in snap.requirements.values()] + list(snap.levels) + list(
-            snap.awards)
+        items = [r.node for r in snap.requirements.values()] + list(snap.levels) + list(snap.awards)
         for node in items:
             assert node.meta.sources, f"{name}: {node.id} has no source"
             assert all(s.confidence for s in node.meta.sources), f"{name}: {node.id}"

@@ -1,5 +1,7 @@
-"""Golden tests: every ``bad/**/*.rules`` must give exactly its ``.expected`` diagnostics,
-and every ``good/**/*.rules`` must check cleanly and judge its ``.cases.yaml`` as stated.
+"""Golden tests of the parser and checker, collected from files.
+
+Every ``bad/**/*.rules`` must give exactly its ``.expected`` diagnostics, and every
+``good/**/*.rules`` must check cleanly and judge its ``.cases.yaml`` as stated.
 
 Failures are reported in the domain's terms (which case, which expectation), not as
 pytest assertion dumps. ``pytest --update-golden`` rewrites the ``.expected`` files;
@@ -52,7 +54,9 @@ class BadCase(pytest.Item):
             raise GoldenFailure(f"no {expected_file.name}; run pytest --update-golden\n{actual}")
         expected = expected_file.read_text(encoding="utf-8")
         if expected != actual:
-            raise GoldenFailure(f"diagnostics differ.\n--- expected\n{expected}\n--- actual\n{actual}")
+            raise GoldenFailure(
+                f"diagnostics differ.\n--- expected\n{expected}\n--- actual\n{actual}"
+            )
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, GoldenFailure):
@@ -100,15 +104,20 @@ class RulesFile(pytest.File):
             yield BadCase.from_parent(self, name=rel.as_posix(), path=self.path)
         elif rel.parts[0] == "good":
             cases_file = self.path.with_suffix(".cases.yaml")
-            cases = yaml.safe_load(cases_file.read_text(encoding="utf-8")) if \
-                cases_file.exists() else [{"name": "checks cleanly", "input": None, "expect": {}}]
+            cases = (
+                yaml.safe_load(cases_file.read_text(encoding="utf-8"))
+                if cases_file.exists()
+                else [{"name": "checks cleanly", "input": None, "expect": {}}]
+            )
             for case in cases:
                 if case.get("input") is None:
-                    yield CleanCase.from_parent(self, name=f"{rel.as_posix()}::clean",
-                                                path=self.path)
+                    yield CleanCase.from_parent(
+                        self, name=f"{rel.as_posix()}::clean", path=self.path
+                    )
                 else:
-                    yield GoodCase.from_parent(self, name=f"{rel.as_posix()}::{case['name']}",
-                                               path=self.path, case=case)
+                    yield GoodCase.from_parent(
+                        self, name=f"{rel.as_posix()}::{case['name']}", path=self.path, case=case
+                    )
 
 
 class CleanCase(BadCase):

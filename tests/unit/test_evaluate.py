@@ -9,20 +9,28 @@ import pytest
 import iiprules
 from iiprules import api
 
-STANDARD = [f"{i}.{k}" for i, n in
-            [(1, 6), (2, 5), (3, 5), (4, 3), (5, 3), (6, 3), (7, 3), (8, 3), (9, 5), (10, 3)]
-            for k in range(1, n + 1)]
+STANDARD = [
+    f"{i}.{k}"
+    for i, n in [(1, 6), (2, 5), (3, 5), (4, 3), (5, 3), (6, 3), (7, 3), (8, 3), (9, 5), (10, 3)]
+    for k in range(1, n + 1)
+]
 
 
 def named_extended() -> list[str]:
     scope = api.load("standard").version("2009")
-    return [k for k, r in scope.requirements.items()
-            if r.node.part == "extended" and k != "W.other"]
+    return [
+        k for k, r in scope.requirements.items() if r.node.part == "extended" and k != "W.other"
+    ]
 
 
 def org(met, extra=0, on="2010-06-01", **facts):
-    return {"organisation": "Test Ltd", "assessed_on": on, "met": list(met),
-            "unnamed_met": {"W.other": extra} if extra else {}, "facts": facts}
+    return {
+        "organisation": "Test Ltd",
+        "assessed_on": on,
+        "met": list(met),
+        "unnamed_met": {"W.other": extra} if extra else {},
+        "facts": facts,
+    }
 
 
 def test_standard_needs_all_39():
@@ -31,9 +39,17 @@ def test_standard_needs_all_39():
     assert iiprules.evaluate(org(STANDARD[:-1]), "standard").level is None
 
 
-@pytest.mark.parametrize(("extended", "level"), [
-    (25, "standard"), (26, "bronze"), (75, "bronze"), (76, "silver"), (125, "silver"),
-    (126, "gold")])
+@pytest.mark.parametrize(
+    ("extended", "level"),
+    [
+        (25, "standard"),
+        (26, "bronze"),
+        (75, "bronze"),
+        (76, "silver"),
+        (125, "silver"),
+        (126, "gold"),
+    ],
+)
 def test_thresholds_count_named_and_unnamed_extended_requirements(extended, level):
     """Bronze at 26, Silver at 76, Gold at all 126, counting both kinds."""
     named = named_extended()
@@ -96,7 +112,14 @@ def test_fast_and_explained_paths_agree_on_random_evidence():
 def test_outcome_to_dict_has_the_stable_shape():
     """to_dict gives organisation, rulesets, level, awards and explanation."""
     d = iiprules.evaluate(org(STANDARD)).to_dict()
-    assert {"organisation", "assessed_on", "rulesets", "level", "awards", "explanation",
-            "invariants"} == set(d)
+    assert {
+        "organisation",
+        "assessed_on",
+        "rulesets",
+        "level",
+        "awards",
+        "explanation",
+        "invariants",
+    } == set(d)
     assert {"name": "standard", "version": "2009"} in d["rulesets"]
     assert all(isinstance(v, bool) for v in d["awards"].values())

@@ -21,7 +21,8 @@ def problem(tmp_path, text: str, name: str = "org.yaml") -> str:
 def test_missing_field(tmp_path):
     """A missing required field is named."""
     assert "org.yaml:1: field 'assessed_on': missing (required)" == problem(
-        tmp_path, "organisation: A\nmet: []\n")
+        tmp_path, "organisation: A\nmet: []\n"
+    )
 
 
 def test_unknown_requirement_with_line_and_suggestion(tmp_path):
@@ -40,38 +41,44 @@ def test_ids_are_never_read_as_numbers(tmp_path):
 
 def test_wrong_type_of_fact(tmp_path):
     """A fact of the wrong type names the fact and its line."""
-    assert ("org.yaml:3: field 'facts.employees': expected a whole number, got 'many'" ==
-            problem(tmp_path, "organisation: A\nassessed_on: 2010-01-01\nfacts: {employees: many}\n"))
+    assert "org.yaml:3: field 'facts.employees': expected a whole number, got 'many'" == problem(
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nfacts: {employees: many}\n"
+    )
 
 
 def test_unknown_field_suggests(tmp_path):
     """A misspelt field is caught with a suggestion."""
     assert "did you mean 'assessed_on'" in problem(
-        tmp_path, "organisation: A\nassesed_on: 2010-01-01\n")
+        tmp_path, "organisation: A\nassesed_on: 2010-01-01\n"
+    )
 
 
 def test_duplicate_id(tmp_path):
     """Listing a requirement twice is an error at the second mention."""
     assert "org.yaml:3: field 'met[1]': requirement '1.1' is listed twice" == problem(
-        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nmet: [1.1, 1.1]\n")
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nmet: [1.1, 1.1]\n"
+    )
 
 
 def test_derived_requirement_cannot_be_listed(tmp_path):
     """L&M Model requirements are met through the mapping, not listed."""
     assert "met through its mapping" in problem(
-        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nmet: [LM1.1]\n")
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nmet: [LM1.1]\n"
+    )
 
 
 def test_unnamed_count_out_of_range(tmp_path):
     """More unnamed requirements met than the group holds is an error."""
     assert "but the group 'W.other' has only 93" in problem(
-        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nunnamed_met: {W.other: 94}\n")
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nunnamed_met: {W.other: 94}\n"
+    )
 
 
 def test_extended_ids_not_in_the_2004_standard(tmp_path):
     """A 2006 assessment cannot claim wider-framework requirements (2009 onward)."""
     assert "unknown requirement 'W4.1' for standard@2004" in problem(
-        tmp_path, "organisation: A\nassessed_on: 2006-01-01\nmet: [W4.1]\n")
+        tmp_path, "organisation: A\nassessed_on: 2006-01-01\nmet: [W4.1]\n"
+    )
 
 
 def test_json_evidence(tmp_path):
@@ -83,4 +90,6 @@ def test_json_evidence(tmp_path):
 
 def test_bad_yaml_is_one_line(tmp_path):
     """Broken YAML gives its line, not a traceback."""
-    assert problem(tmp_path, "organisation: A\nmet: [1.1\n").startswith("org.yaml:3: not valid YAML")
+    assert problem(tmp_path, "organisation: A\nmet: [1.1\n").startswith(
+        "org.yaml:3: not valid YAML"
+    )

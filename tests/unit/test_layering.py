@@ -8,8 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "iiprules"
 
 # Lower index = lower stage. A module may import only modules with a lower index.
-ORDER = ["model", "diagnostics", "syntax", "check", "evidence", "evaluate", "explain", "api",
-         "cli"]
+ORDER = ["model", "diagnostics", "syntax", "check", "evidence", "evaluate", "explain", "api", "cli"]
 
 
 def imports_of(path: Path) -> set[str]:

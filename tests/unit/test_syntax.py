@@ -43,8 +43,10 @@ def test_operators_group_as_written():
     premise = level.requires.premise
     assert isinstance(premise, m.And)
     assert isinstance(premise.items[1], m.Or)
-    assert "all of part core and (any of [1.1] or not x) implies at least 2 of part core" == \
-        unparse_cond(level.requires)
+    assert (
+        "all of part core and (any of [1.1] or not x) implies at least 2 of part core"
+        == unparse_cond(level.requires)
+    )
 
 
 def test_spans_do_not_affect_equality():
@@ -63,8 +65,10 @@ def test_packaged_rulesets_round_trip(name):
 def test_syntax_error_names_what_was_expected_in_words():
     """A missing 'of' is reported at the offending word, with a hint, not a token dump."""
     with pytest.raises(RulesSyntaxError) as info:
-        parse("ruleset x\nversion 1 effective 2004-01-01 {\n level a \"A\" { requires at least 2 [1.1] }\n}\n",
-              "x.rules")
+        parse(
+            'ruleset x\nversion 1 effective 2004-01-01 {\n level a "A" { requires at least 2 [1.1] }\n}\n',
+            "x.rules",
+        )
     d = info.value.diagnostics[0]
     assert "IIP101" == d.code
     assert (3, 36) == (d.span.line, d.span.column)
