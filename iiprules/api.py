@@ -258,8 +258,25 @@ def evaluate(
     ev = load_evidence(evidence)
     refs = [rulesets] if isinstance(rulesets, str) else rulesets
     evaluators = evaluators_for(ev, refs)
-    ev = validate(ev, [e.scope for e in evaluators])
+    ev = validate(ev, [e.scope for e in evaluators], _elsewhere(evaluators))
     return combine([e.evaluate(ev, explain) for e in evaluators])
+
+
+def _elsewhere(evaluators: Sequence[Evaluator]) -> dict[str, str]:
+    """Requirement ids of other versions of the rulesets judging, with their version."""
+    out: dict[str, str] = {}
+    for e in evaluators:
+        for s in (e.scope.base, e.scope):
+            if s is None:
+                continue
+            try:
+                checked = load(s.ruleset)
+            except (RulesetNotFound, RulesError):
+                continue
+            for snap in checked.snapshots:
+                for rid in snap.requirements:
+                    out.setdefault(rid, snap.key)
+    return out
 
 
 def evaluate_many(

@@ -44,6 +44,7 @@ class Trace:
     total: int | None = None
     missing: tuple[str, ...] = ()
     short: tuple[tuple[str, int, int], ...] = ()
+    credited: tuple[str, ...] = ()
     value: Any = None
     children: tuple[Trace, ...] = ()
 
@@ -81,6 +82,7 @@ class Outcome:
     derived: Mapping[str, bool] = field(factory=dict)
     not_applicable: tuple[str, ...] = ()
     requirement_text: Mapping[str, str] = field(factory=dict, eq=False, repr=False)
+    titles: Mapping[str, str] = field(factory=dict, eq=False, repr=False)
 
     @property
     def award_results(self) -> dict[str, bool]:
@@ -111,8 +113,7 @@ class Outcome:
             "level": self.level,
             "awards": {a.id: a.holds for a in self.awards},
         }
-        if self.invariants:
-            out["invariants"] = {i.id: i.holds for i in self.invariants}
+        out["invariants"] = {i.id: i.holds for i in self.invariants}
         if explanation:
             out["explanation"] = {
                 "levels": [_decision_dict(d, from_trace) for d in self.levels],
@@ -144,6 +145,8 @@ def _trace_dict(t: Trace) -> dict[str, Any]:
         out["missing"] = list(t.missing)
     if t.short:
         out["unnamed_short"] = [{"group": g, "met": n, "of": s} for g, n, s in t.short]
+    if t.credited:
+        out["credited"] = list(t.credited)
     if t.value is not None:
         out["value"] = t.value.isoformat() if isinstance(t.value, dt.date) else t.value
     if t.children:
@@ -281,11 +284,8 @@ class _Count(_Node):
         met, pools = self._state(env)
         count = self.sel.count(met, pools)
         ok = _CMP[self.op](count, self.n)
-        missing = tuple(
-            i
-            for i, bit in zip(self.sel.ids, ev.bits_of(self.sel.ids), strict=True)
-            if not met & bit
-        )
+        bits = ev.bits_of(self.sel.ids)
+        missing = tuple(i for i, bit in zip(self.sel.ids, bits, strict=True) if not met & bit)
         short = tuple(
             (pid, pools[pi], size)
             for pid, pi, size in zip(
@@ -293,7 +293,15 @@ class _Count(_Node):
             )
             if pools[pi] < size
         )
-        return Trace(self.node, ok, count, self.n, self.sel.total, missing, short)
+        credited: tuple[str, ...] = ()
+        if self.years is not None:
+            # met only thanks to an earlier assessment: say so in the explanation
+            credited = tuple(
+                i
+                for i, bit in zip(self.sel.ids, bits, strict=True)
+                if met & bit and not env.met & bit
+            )
+        return Trace(self.node, ok, count, self.n, self.sel.total, missing, short, credited)
 
 
 class _And(_Node):
@@ -444,6 +452,7 @@ class Evaluator:
             if isinstance(r.node, m.Requirement)
         }
         self.level_ids = tuple(lv.id for lv in scope.levels)
+        self.titles = titles_of(scope)
         self._applies = [
             (rid, 1 << self.index[rid], self._cond(r.node.applies))
             for rid, r in scope.requirements.items()
@@ -677,7 +686,26 @@ class Evaluator:
             derived,
             na,
             self.text,
+            self.titles,
         )
+
+
+def titles_of(scope: Snapshot) -> dict[str, str]:
+    """Titles by ``kind:id`` (``part:standard`` → "The Standard"), for explanations."""
+    out: dict[str, str] = {}
+    for k, p in scope.parts.items():
+        out[f"part:{k}"] = p.title
+    for k, t in scope.topics.items():
+        out[f"topic:{k}"] = t.title
+    for k, i in scope.indicators.items():
+        out[f"indicator:{k}"] = i.node.title
+    for k, p in scope.principles.items():
+        out[f"principle:{k}"] = p.title
+    for lv in scope.levels:
+        out[f"level:{lv.id}"] = lv.title
+    for aw in scope.awards:
+        out[f"award:{aw.id}"] = aw.title
+    return out
 
 
 def _owner(scope: Snapshot, item: Any, attr: str) -> str:
@@ -711,8 +739,10 @@ def combine(outcomes: Sequence[Outcome]) -> Outcome:
         derived.update(o.derived)
         na.extend(x for x in o.not_applicable if x not in na)
     text: dict[str, str] = {}
+    titles: dict[str, str] = {}
     for o in outcomes:
         text.update(o.requirement_text)
+        titles.update(o.titles)
     return Outcome(
         first.organisation,
         first.assessed_on,
@@ -726,4 +756,5 @@ def combine(outcomes: Sequence[Outcome]) -> Outcome:
         derived,
         tuple(na),
         text,
+        titles,
     )

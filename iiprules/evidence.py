@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 from attrs import field, frozen
 
@@ -33,6 +34,7 @@ FIELDS = (
     "unnamed_met",
     "facts",
     "history",
+    "pending",
     "id",
     "sector",
     "size",
@@ -63,6 +65,7 @@ class Evidence:
     unnamed_met: Mapping[str, int] = field(factory=dict)
     facts: Mapping[str, m.Value] = field(factory=dict)
     history: tuple[Earlier, ...] = ()
+    pending: frozenset[str] = frozenset()
     extra: Mapping[str, Any] = field(factory=dict, eq=False)
     path: str | None = field(default=None, eq=False)
     lines: Mapping[str, int] = field(factory=dict, eq=False, repr=False)
@@ -93,7 +96,12 @@ def _from_yaml_node(node: yaml.Node) -> _Lined:
         out: dict[str, _Lined] = {}
         for k, v in node.value:
             key = _from_yaml_node(k)
-            out[str(key.raw if key.raw is not None else key.value)] = _from_yaml_node(v)
+            value = _from_yaml_node(v)
+            if isinstance(value.value, (dict, list)):
+                # A block value starts on the next line; errors about the field
+                # itself belong on the line of its key.
+                value = _Lined(value.value, key.line, value.raw)
+            out[str(key.raw if key.raw is not None else key.value)] = value
         return _Lined(out, line)
     if isinstance(node, yaml.SequenceNode):
         return _Lined([_from_yaml_node(v) for v in node.value], line)
@@ -228,7 +236,7 @@ def from_document(doc: _Lined, path: str | None) -> Evidence:
             hint = did_you_mean(k, FIELDS)
             raise EvidenceError(
                 "unknown field"
-                + (f"; {hint}" if hint else f"; evidence fields are {', '.join(FIELDS[:6])}"),
+                + (f"; {hint}" if hint else f"; evidence fields are {', '.join(FIELDS)}"),
                 k,
                 path,
                 d[k].line,
@@ -267,9 +275,28 @@ def from_document(doc: _Lined, path: str | None) -> Evidence:
             )
         for i, h in enumerate(d["history"].value):
             history.append(_earlier(h, f"history[{i}]", path, lines))
+    pending = _ids(d["pending"], "pending", path, lines) if "pending" in d else frozenset()
+    both = sorted(met & pending)
+    if both:
+        raise EvidenceError(
+            f"requirement '{both[0]}' is both met and pending",
+            "pending",
+            path,
+            lines.get(f"pending:{both[0]}"),
+        )
     extra = {k: _plain(d[k]) for k in ("id", "sector", "size", "notes") if k in d}
     return Evidence(
-        name, assessed_on, met, unnamed, {}, tuple(history), extra, path, lines, facts_raw
+        name,
+        assessed_on,
+        met,
+        unnamed,
+        {},
+        tuple(history),
+        pending,
+        extra=extra,
+        path=path,
+        lines=lines,
+        raw_facts=facts_raw,
     )
 
 
@@ -312,12 +339,16 @@ def _plain(v: _Lined) -> Any:
 # -- validating against rulesets -------------------------------------------------------
 
 
-def validate(ev: Evidence, scopes: Iterable[Snapshot]) -> Evidence:
+def validate(
+    ev: Evidence, scopes: Iterable[Snapshot], elsewhere: Mapping[str, str] | None = None
+) -> Evidence:
     """Check evidence against the rulesets that will judge it, and type its facts.
 
     Args:
         ev: evidence as read by ``load``.
         scopes: the merged snapshots (versions) it will be evaluated by.
+        elsewhere: requirement ids known to other versions of the same rulesets, with the
+            version that has them (``standard@2009``), for a clearer message.
 
     Returns:
         The evidence with its facts converted to the declared types.
@@ -333,12 +364,31 @@ def validate(ev: Evidence, scopes: Iterable[Snapshot]) -> Evidence:
         reqs.update(s.requirements)
         facts.update(s.facts)
     names = ", ".join(s.key for s in scopes)
-    _check_ids(ev, ev.met, "met", reqs, names)
+    elsewhere = elsewhere or {}
+    _check_ids(ev, ev.met, "met", reqs, names, elsewhere)
+    _check_ids(ev, ev.pending, "pending", reqs, names, elsewhere)
     _check_counts(ev, ev.unnamed_met, "unnamed_met", reqs)
+    levels = {lv.id for s in scopes for lv in s.levels} | {"none"}
     for i, h in enumerate(ev.history):
-        # Earlier assessments may have been judged by older versions; ids that
-        # the current versions no longer know are kept but cannot count.
-        _check_counts(ev, h.unnamed_met, f"history[{i}].unnamed_met", reqs, lenient=True)
+        fld = f"history[{i}]"
+        if h.assessed_on > ev.assessed_on:
+            raise ev.error(
+                f"{fld}.assessed_on",
+                f"an earlier assessment cannot be dated {h.assessed_on.isoformat()}, after "
+                f"this one ({ev.assessed_on.isoformat()})",
+            )
+        # Earlier assessments may have been judged by older versions: an id known
+        # to any version of these rulesets is accepted (it counts only if the
+        # version in force now still has it).
+        known = {**elsewhere, **{k: "" for k in reqs}}
+        _check_ids(ev, [r for r in h.met if r not in known], f"{fld}.met", reqs, names, {})
+        _check_counts(ev, h.unnamed_met, f"{fld}.unnamed_met", reqs, lenient=True)
+        if h.level is not None and h.level not in levels:
+            hint = did_you_mean(h.level, levels)
+            raise ev.error(
+                f"{fld}.level",
+                f"unknown level '{h.level}'" + (f"; {hint}" if hint else ""),
+            )
     typed: dict[str, m.Value] = {}
     for k, v in ev.raw_facts.items():
         fact = facts.get(k)
@@ -355,49 +405,51 @@ def validate(ev: Evidence, scopes: Iterable[Snapshot]) -> Evidence:
     for k, fact in facts.items():
         if fact.default is None and k not in typed:
             raise ev.error("facts", f"missing fact '{k}' ({fact.type}), which has no default")
-    return Evidence(
-        ev.organisation,
-        ev.assessed_on,
-        ev.met,
-        ev.unnamed_met,
-        typed,
-        ev.history,
-        ev.extra,
-        ev.path,
-        ev.lines,
-        ev.raw_facts,
-    )
+    return attrs.evolve(ev, facts=typed)
 
 
 def _check_ids(
-    ev: Evidence, ids: Iterable[str], fld: str, reqs: Mapping[str, Any], names: str
+    ev: Evidence,
+    ids: Iterable[str],
+    fld: str,
+    reqs: Mapping[str, Any],
+    names: str,
+    elsewhere: Mapping[str, str],
 ) -> None:
     for rid in sorted(ids):
-        where = f"{fld}:{rid}"
+        line = ev.lines.get(f"{fld}:{rid}")
         info = reqs.get(rid)
         if info is None:
+            if rid in elsewhere:
+                raise EvidenceError(
+                    f"requirement '{rid}' belongs to {elsewhere[rid]}, not to {names} "
+                    f"(the versions in force on {ev.assessed_on.isoformat()})",
+                    fld,
+                    ev.path,
+                    line,
+                )
             hint = did_you_mean(rid, [k for k, r in reqs.items() if r.maps is None])
             raise EvidenceError(
                 f"unknown requirement '{rid}' for {names}" + (f"; {hint}" if hint else ""),
                 fld,
                 ev.path,
-                ev.lines.get(where),
+                line,
             )
         if isinstance(info.node, m.Unnamed):
             raise EvidenceError(
-                f"'{rid}' is a group of {info.node.count} requirements not known "
-                "by text; give how many were met under 'unnamed_met'",
+                f"'{rid}' is a group of {info.node.count} requirements not known by text; "
+                "give how many were met under 'unnamed_met'",
                 fld,
                 ev.path,
-                ev.lines.get(where),
+                line,
             )
         if info.maps is not None:
             raise EvidenceError(
-                f"'{rid}' is met through its mapping to the framework; list the "
-                "framework requirements it maps to instead",
+                f"'{rid}' is met through its mapping to the framework; list the framework "
+                "requirements it maps to instead",
                 fld,
                 ev.path,
-                ev.lines.get(where),
+                line,
             )
 
 

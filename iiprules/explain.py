@@ -13,33 +13,20 @@ from typing import Any
 
 from iiprules import model as m
 from iiprules.check import Snapshot, select, size
-from iiprules.evaluate import Decision, Outcome, Trace
+from iiprules.evaluate import Decision, Outcome, Trace, titles_of
 
 # -- conditions in plain English -----------------------------------------------------
 
 
 def _titles(scope: Snapshot | None) -> dict[str, str]:
-    if scope is None:
-        return {}
-    out: dict[str, str] = {}
-    for k, p in scope.parts.items():
-        out[f"part:{k}"] = p.title
-    for k, t in scope.topics.items():
-        out[f"topic:{k}"] = t.title
-    for k, i in scope.indicators.items():
-        out[f"indicator:{k}"] = i.node.title
-    for k, p in scope.principles.items():
-        out[f"principle:{k}"] = p.title
-    for lv in scope.levels:
-        out[f"level:{lv.id}"] = lv.title
-    for aw in scope.awards:
-        out[f"award:{aw.id}"] = aw.title
-    return out
+    return titles_of(scope) if scope is not None else {}
 
 
-def describe_selection(sel: m.Selection, scope: Snapshot | None = None) -> str:
+def describe_selection(
+    sel: m.Selection, scope: Snapshot | None = None, titles: Mapping[str, str] | None = None
+) -> str:
     """A selection in words: "the Standard", "indicator 4 (Leadership ...)", "4.1 and W4.2"."""
-    t = _titles(scope)
+    t = titles if titles is not None else _titles(scope)
     match sel:
         case m.SelPart(part=p):
             return t.get(f"part:{p}", f"part {p}")
@@ -55,11 +42,13 @@ def describe_selection(sel: m.Selection, scope: Snapshot | None = None) -> str:
                 return ids[0]
             return ", ".join(ids[:-1]) + " and " + ids[-1]
         case m.Union_(left=a, right=b):
-            return f"{describe_selection(a, scope)} together with {describe_selection(b, scope)}"
+            return (
+                f"{describe_selection(a, scope, t)} together with {describe_selection(b, scope, t)}"
+            )
         case m.Except(left=a, right=b):
-            return f"{describe_selection(a, scope)} other than {describe_selection(b, scope)}"
+            return f"{describe_selection(a, scope, t)} other than {describe_selection(b, scope, t)}"
         case m.Within(left=a, right=b):
-            return f"{describe_selection(a, scope)} within {describe_selection(b, scope)}"
+            return f"{describe_selection(a, scope, t)} within {describe_selection(b, scope, t)}"
     return str(sel)  # pragma: no cover
 
 
@@ -80,30 +69,33 @@ def _count_phrase(scope: Snapshot | None, sel: m.Selection) -> str:
     return f"{n} "
 
 
-def describe_cond(c: m.Cond, scope: Snapshot | None = None) -> str:
+def describe_cond(
+    c: m.Cond, scope: Snapshot | None = None, titles: Mapping[str, str] | None = None
+) -> str:
     """A condition in plain English.
 
     For example "all 39 requirements of The Standard and at least 26 of The wider
-    framework". With a snapshot, selections are counted and titled.
+    framework". With a snapshot, selections are counted and titled; with ``titles``
+    (an outcome's), they are titled.
     """
-    t = _titles(scope)
+    t = titles if titles is not None else _titles(scope)
     match c:
         case m.Quantified(quant="all", selection=s, credit_years=y):
             n = _count_phrase(scope, s)
-            text = f"all {n}requirements of {describe_selection(s, scope)}"
+            text = f"all {n}requirements of {describe_selection(s, scope, t)}"
             if n == "1 ":
-                text = f"requirement {describe_selection(s, scope)}"
+                text = f"requirement {describe_selection(s, scope, t)}"
             return text + _credit_words(y)
         case m.Quantified(quant="any", selection=s, credit_years=y):
-            return f"any requirement of {describe_selection(s, scope)}" + _credit_words(y)
+            return f"any requirement of {describe_selection(s, scope, t)}" + _credit_words(y)
         case m.Quantified(quant="none", selection=s):
-            return f"none of {describe_selection(s, scope)}"
+            return f"none of {describe_selection(s, scope, t)}"
         case m.AtLeast(n=n, selection=s, credit_years=y):
-            return f"at least {n} of {describe_selection(s, scope)}" + _credit_words(y)
+            return f"at least {n} of {describe_selection(s, scope, t)}" + _credit_words(y)
         case m.AtMost(n=n, selection=s, credit_years=y):
-            return f"at most {n} of {describe_selection(s, scope)}" + _credit_words(y)
+            return f"at most {n} of {describe_selection(s, scope, t)}" + _credit_words(y)
         case m.CountCmp(selection=s, op=op, n=n):
-            return f"{_OPS[op]} {n} of {describe_selection(s, scope)}"
+            return f"{_OPS[op]} {n} of {describe_selection(s, scope, t)}"
         case m.LevelCmp(op=op, level=lv):
             name = t.get(f"level:{lv}", lv)
             return {
@@ -117,7 +109,7 @@ def describe_cond(c: m.Cond, scope: Snapshot | None = None) -> str:
         case m.AwardRef(award=a):
             return f"eligible for {t.get(f'award:{a}', a)}"
         case m.FactTrue(fact=f):
-            return f"{f.replace('_', ' ')} is true"
+            return f"{f.replace('_', ' ')}: yes"
         case m.FactCmp(fact=f, op=op, value=v):
             return f"{f.replace('_', ' ')} is {_OPS[op]} {_value(v)}"
         case m.YearsSince(fact=f, op=op, n=n):
@@ -125,18 +117,18 @@ def describe_cond(c: m.Cond, scope: Snapshot | None = None) -> str:
         case m.Const(value=v):
             return "always" if v else "never"
         case m.Not(item=i):
-            return f"not ({describe_cond(i, scope)})"
+            return f"not ({describe_cond(i, scope, t)})"
         case m.And(items=items):
-            return " and ".join(_wrapped(i, scope) for i in items)
+            return " and ".join(_wrapped(i, scope, t) for i in items)
         case m.Or(items=items):
-            return " or ".join(_wrapped(i, scope) for i in items)
+            return " or ".join(_wrapped(i, scope, t) for i in items)
         case m.Implies(premise=a, conclusion=b):
-            return f"if {describe_cond(a, scope)}, then {describe_cond(b, scope)}"
+            return f"if {describe_cond(a, scope, t)}, then {describe_cond(b, scope, t)}"
     return str(c)  # pragma: no cover
 
 
-def _wrapped(c: m.Cond, scope: Snapshot | None) -> str:
-    text = describe_cond(c, scope)
+def _wrapped(c: m.Cond, scope: Snapshot | None, t: Mapping[str, str]) -> str:
+    text = describe_cond(c, scope, t)
     return f"({text})" if isinstance(c, (m.And, m.Or, m.Implies)) else text
 
 
@@ -157,42 +149,81 @@ def _value(v: Any) -> str:
 # -- traces -----------------------------------------------------------------------------
 
 
-def trace_line(t: Trace) -> str:
-    """One trace node in words, with its figures: "all 39 of the Standard: 38 met, missing 10.3"."""
-    text = (
-        describe_cond(t.node)
-        if not isinstance(t.node, (m.And, m.Or))
-        else ("all of these hold" if isinstance(t.node, m.And) else "one of these holds")
-    )
+def _count_text(t: Trace, titles: Mapping[str, str]) -> str:
+    """A counting condition in words, using the trace's figures for the size."""
+    node = t.node
+    sel = describe_selection(node.selection, None, titles)
+    total = t.total or 0
+    match node:
+        case m.Quantified(quant="all"):
+            text = f"all {total} of {sel}" if total != 1 else f"requirement {sel}"
+        case m.Quantified(quant="any"):
+            text = f"any of {sel}"
+        case m.Quantified(quant="none"):
+            text = f"none of {sel}"
+        case m.AtLeast(n=n):
+            text = f"at least {n} of the {total} of {sel}"
+        case m.AtMost(n=n):
+            text = f"at most {n} of the {total} of {sel}"
+        case _:
+            text = f"{_OPS[node.op]} {node.n} of the {total} of {sel}"
+    if getattr(node, "credit_years", None):
+        text += f" (counting credits from the last {node.credit_years} years)"
+    return text
+
+
+def _figures(t: Trace, limit: int = 12) -> str:
+    """': 38 met; not met: 10.3' and the like, for a counting trace."""
+    figures = f": {t.count} met"
+    if t.credited:
+        figures += f" ({len(t.credited)} of them credited from an earlier assessment: "
+        figures += ", ".join(t.credited) + ")"
+    if not t.holds:
+        gaps = list(t.missing[:limit])
+        if len(t.missing) > limit:
+            gaps.append(f"{len(t.missing) - limit} more")
+        gaps += [f"{s - n} of the {s} not known by text ({g})" for g, n, s in t.short]
+        if gaps and not (isinstance(t.node, m.Quantified) and t.node.quant == "none"):
+            figures += "; not met: " + ", ".join(gaps)
+    return figures
+
+
+def trace_line(t: Trace, titles: Mapping[str, str] | None = None) -> str:
+    """One trace node in words, with its figures.
+
+    For example "[no] all 39 of The Standard: 38 met; not met: 10.3".
+    """
+    titles = titles or {}
     mark = "yes" if t.holds else "no"
-    figures = ""
+    if isinstance(t.node, (m.And, m.Or)):
+        return f"[{mark}] " + ("all of these" if isinstance(t.node, m.And) else "one of these")
     if t.count is not None:
-        figures = f": {t.count} of {t.total} met"
-        if t.missing and not t.holds:
-            shown = ", ".join(t.missing[:12]) + (
-                f" and {len(t.missing) - 12} more" if len(t.missing) > 12 else ""
-            )
-            figures += f"; not met: {shown}"
-        if t.short and not t.holds:
-            figures += "; " + ", ".join(f"{g}: {n} of {s}" for g, n, s in t.short)
-    elif t.value is not None:
-        figures = f" (is {_value(t.value)})"
-    return f"[{mark}] {text}{figures}"
+        return f"[{mark}] {_count_text(t, titles)}{_figures(t)}"
+    text = describe_cond(t.node, None, titles)
+    if t.value is not None:
+        text += (
+            f" (given: {_value(t.value)})"
+            if not isinstance(t.value, bool)
+            else (f" (given: {'yes' if t.value else 'no'})")
+        )
+    return f"[{mark}] {text}"
 
 
-def render_trace(t: Trace, indent: str = "  ") -> list[str]:
+def render_trace(
+    t: Trace, indent: str = "  ", titles: Mapping[str, str] | None = None
+) -> list[str]:
     """A trace as an indented tree of lines, without recursion."""
     lines: list[str] = []
     stack: list[tuple[Trace, int]] = [(t, 0)]
     while stack:
         node, depth = stack.pop()
-        lines.append(indent * depth + trace_line(node))
+        lines.append(indent * depth + trace_line(node, titles))
         stack.extend((c, depth + 1) for c in reversed(node.children))
     return lines
 
 
-def _shortfall(d: Decision) -> list[str]:
-    """What is missing for a decision that failed, leaf by leaf."""
+def _shortfall(d: Decision, titles: Mapping[str, str]) -> list[str]:
+    """What is missing for a decision that failed, leaf by leaf, in words."""
     out: list[str] = []
     if d.trace is None:
         return out
@@ -205,15 +236,18 @@ def _shortfall(d: Decision) -> list[str]:
             stack.extend(reversed(t.children))
             continue
         if t.count is not None and t.needed is not None:
+            line = _count_text(t, titles)
             more = _more_needed(t)
-            line = describe_cond(t.node)
-            if more is not None:
-                line += f": {t.count} met, {more} more needed"
-            if t.missing and len(t.missing) <= 12:
-                line += " (not met: " + ", ".join(t.missing) + ")"
+            line += f": {t.count} met" + (f", {more} more needed" if more is not None else "")
+            gaps = list(t.missing[:12]) + (
+                [f"{len(t.missing) - 12} more"] if len(t.missing) > 12 else []
+            )
+            gaps += [f"{s - n} of the {s} not known by text ({g})" for g, n, s in t.short]
+            if gaps:
+                line += " (not met: " + ", ".join(gaps) + ")"
             out.append(line)
         else:
-            out.append(trace_line(t)[5:] if t.node is not None else "")
+            out.append(trace_line(t, titles)[5:].lstrip())
     return out
 
 
@@ -243,7 +277,7 @@ def render_text(o: Outcome) -> str:
     nxt = o.next_level()
     if nxt is not None:
         lines.append(f"Next level, {nxt.title} ({nxt.id}), needs:")
-        lines.extend("  - " + s for s in _shortfall(nxt))
+        lines.extend("  - " + s for s in _shortfall(nxt, o.titles))
     if o.not_applicable:
         lines.append("Not applicable here: " + ", ".join(o.not_applicable))
     if o.awards:
@@ -251,9 +285,9 @@ def render_text(o: Outcome) -> str:
         lines.append("Awards:")
         for a in o.awards:
             mark = "yes" if a.holds else "no "
-            lines.append(f"  [{mark}] {a.title} ({a.id}, {a.award_kind})")
+            lines.append(f"  [{mark}] {a.title}  [{a.award_kind} award '{a.id}']")
             if not a.holds:
-                lines.extend("        needs " + s for s in _shortfall(a))
+                lines.extend("        needs " + s for s in _shortfall(a, o.titles))
     broken = [i for i in o.invariants if not i.holds]
     for i in broken:
         lines.append(f"! invariant broken: {i.title} ({i.id})")
@@ -280,7 +314,7 @@ def render_tree(o: Outcome) -> str:
             mark = "yes" if d.holds else "no"
             lines.append(f"  {d.id} - {d.title} [{mark}]  ({d.ruleset})")
             if d.trace is not None:
-                lines.extend("    " + x for x in render_trace(d.trace))
+                lines.extend("    " + x for x in render_trace(d.trace, titles=o.titles))
         lines.append("")
     if o.derived:
         lines.append(
@@ -314,7 +348,7 @@ def render_markdown(o: Outcome) -> str:
     nxt = o.next_level()
     if nxt is not None:
         lines += ["", f"## Next level: {nxt.title}", ""]
-        lines += ["- " + s for s in _shortfall(nxt)]
+        lines += ["- " + s for s in _shortfall(nxt, o.titles)]
     return "\n".join(lines) + "\n"
 
 

@@ -76,9 +76,39 @@ def test_unnamed_count_out_of_range(tmp_path):
 
 def test_extended_ids_not_in_the_2004_standard(tmp_path):
     """A 2006 assessment cannot claim wider-framework requirements (2009 onward)."""
-    assert "unknown requirement 'W4.1' for standard@2004" in problem(
-        tmp_path, "organisation: A\nassessed_on: 2006-01-01\nmet: [W4.1]\n"
+    assert (
+        "org.yaml:3: field 'met': requirement 'W4.1' belongs to standard@2009, not to "
+        "standard@2004 (the versions in force on 2006-01-01)"
+        == problem(tmp_path, "organisation: A\nassessed_on: 2006-01-01\nmet: [W4.1]\n")
     )
+
+
+def test_history_is_checked(tmp_path):
+    """Earlier assessments: unknown ids, later dates and unknown levels are errors."""
+    head = "organisation: A\nassessed_on: 2010-01-01\nhistory:\n"
+    assert "field 'history[0].met': unknown requirement 'bogus'" in problem(
+        tmp_path, head + "  - assessed_on: 2008-01-01\n    met: [bogus]\n"
+    )
+    assert "cannot be dated 2011-01-01, after this one" in problem(
+        tmp_path, head + "  - assessed_on: 2011-01-01\n"
+    )
+    assert "unknown level 'platinum'" in problem(
+        tmp_path, head + "  - assessed_on: 2008-01-01\n    level: platinum\n"
+    )
+
+
+def test_pending_cannot_also_be_met(tmp_path):
+    """A requirement is met or pending, not both."""
+    assert "requirement '1.1' is both met and pending" in problem(
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nmet: [1.1]\npending: [1.1]\n"
+    )
+
+
+def test_unknown_block_field_is_reported_on_its_key_line(tmp_path):
+    """A misspelt field holding a block is reported where the key is written."""
+    assert problem(
+        tmp_path, "organisation: A\nassessed_on: 2010-01-01\nfactz:\n  employees: 3\n"
+    ).startswith("org.yaml:3: field 'factz': unknown field; did you mean 'facts'?")
 
 
 def test_json_evidence(tmp_path):
