@@ -28,9 +28,36 @@ from iiprules.syntax import unparse_selection
 #: Deepest nesting of conditions and selections the evaluator accepts.
 MAX_DEPTH = 64
 
+#: Facts every ruleset can use without declaring them; the evaluator computes them
+#: from the evidence (its date and its earlier assessments).
 BUILTIN_FACTS: dict[str, m.Fact] = {
     "assessed_on": m.Fact("assessed_on", "date", None, m.Meta(doc="The date of the assessment.")),
+    "previous_assessed_on": m.Fact(
+        "previous_assessed_on",
+        "date",
+        None,
+        m.Meta(doc="The date of the latest earlier assessment; unknown without history."),
+    ),
+    "recognised_since": m.Fact(
+        "recognised_since",
+        "date",
+        None,
+        m.Meta(
+            doc="The date of the first of the unbroken run of earlier recognitions (each "
+            "earlier assessment recognised at some level, each within 3 years of the next, "
+            "the latest within 3 years of this assessment); unknown when there is none."
+        ),
+    ),
+    "consecutive_recognitions": m.Fact(
+        "consecutive_recognitions",
+        "number",
+        0,
+        m.Meta(doc="How many earlier assessments form that unbroken run of recognitions."),
+    ),
 }
+
+#: Gap between assessments after which a recognition has lapsed (domain.md §2, [C]).
+RECOGNITION_YEARS = 3
 
 
 # -- resolved versions ------------------------------------------------------------

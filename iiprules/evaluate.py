@@ -21,7 +21,14 @@ from typing import Any
 from attrs import field, frozen
 
 from iiprules import model as m
-from iiprules.check import BUILTIN_FACTS, Snapshot, all_conditions, select, walk_cond
+from iiprules.check import (
+    BUILTIN_FACTS,
+    RECOGNITION_YEARS,
+    Snapshot,
+    all_conditions,
+    select,
+    walk_cond,
+)
 from iiprules.diagnostics import EvaluationError
 from iiprules.evidence import Evidence
 
@@ -393,6 +400,8 @@ class _Fact(_Node):
         v = env.facts[self.fact]
         if self.op is None:
             return bool(v)
+        if v is None:  # an unknown date (no earlier assessment) satisfies no comparison
+            return False
         return _CMP[self.op](v, self.value)
 
     def trace(self, env: _Env, ev: Evaluator) -> Trace:
@@ -594,7 +603,7 @@ class Evaluator:
                 facts[name] = fact.default
             else:
                 facts[name] = None
-        facts["assessed_on"] = ev.assessed_on
+        facts.update(history_facts(ev))
         history = []
         for h in ev.history:
             hmask = 0
@@ -634,7 +643,7 @@ class Evaluator:
         """
         env, na, derived = self._env(ev)
         for name, v in env.facts.items():
-            if v is None and name in self._used_facts:
+            if v is None and name in self._used_facts and name not in BUILTIN_FACTS:
                 raise EvaluationError(
                     f"fact '{name}' is needed but missing from the evidence and has no default"
                 )
@@ -688,6 +697,32 @@ class Evaluator:
             self.text,
             self.titles,
         )
+
+
+def history_facts(ev: Evidence) -> dict[str, Any]:
+    """The built-in facts computed from the evidence's date and earlier assessments.
+
+    An earlier assessment counts as a recognition when it names a level other than
+    ``none``, or names no level at all (older records often give only the date).
+    """
+    earlier = sorted(
+        (h for h in ev.history if h.assessed_on <= ev.assessed_on), key=lambda h: h.assessed_on
+    )
+    previous = earlier[-1].assessed_on if earlier else None
+    run: list[dt.date] = []
+    nxt = ev.assessed_on
+    for h in reversed(earlier):
+        recognised = h.level is None or h.level != "none"
+        if not recognised or _years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
+            break
+        run.append(h.assessed_on)
+        nxt = h.assessed_on
+    return {
+        "assessed_on": ev.assessed_on,
+        "previous_assessed_on": previous,
+        "recognised_since": run[-1] if run else None,
+        "consecutive_recognitions": len(run),
+    }
 
 
 def titles_of(scope: Snapshot) -> dict[str, str]:
