@@ -514,7 +514,7 @@ class _State:
                     self._declare(table, word, item, sink)
                 case m.Principle():
                     self._principle(item, sink)
-                case m.Unnamed():
+                case m.Unnamed() | m.Requirement():
                     self._member(item, None, None, sink)
                 case m.Example():
                     if any(e.name == item.name for e in self.examples):

@@ -557,6 +557,7 @@ Item = Union[
     Part,
     Topic,
     Principle,
+    Requirement,
     Unnamed,
     Fact,
     Level,

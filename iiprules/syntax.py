@@ -719,7 +719,7 @@ def _member(w: _Writer, mem: m.Member) -> None:
 
 def _item(w: _Writer, item: m.Item) -> None:
     match item:
-        case m.Unnamed():
+        case m.Unnamed() | m.Requirement():
             _member(w, item)
         case m.Part() | m.Topic():
             word = "part" if isinstance(item, m.Part) else "topic"
