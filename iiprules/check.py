@@ -335,13 +335,20 @@ def check(
     if ruleset.uses is not None:
         base = _check_uses(ruleset, library, sink)
     snapshots = _resolve(ruleset, sink)
-    for snap in snapshots:
+    if ruleset.uses is not None and base is None:
+        # Without the ruleset it builds on, every name taken from it would be
+        # reported as unknown; the 'uses' error above is the one to fix first.
+        snapshots_to_check: list[Snapshot] = []
+    else:
+        snapshots_to_check = snapshots
+    for snap in snapshots_to_check:
         bases = _bases(ruleset, base, snap)
         for b in bases or [None]:
             scope = merge(b, snap)
             for _name, check_pass in PASSES:
                 check_pass(scope, snap, sink)
-    _pass_unused(ruleset, base, snapshots, sink)
+    if snapshots_to_check:
+        _pass_unused(ruleset, base, snapshots, sink)
     diagnostics = tuple(sorted(sink.items.values(), key=Diagnostic.sort_key))
     errors = [d for d in diagnostics if d.is_error]
     checked = None
