@@ -9,12 +9,14 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from iiprules import api
 from iiprules.diagnostics import (
+    Diagnostic,
     EvaluationError,
     EvidenceError,
     RulesError,
@@ -44,18 +46,37 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("iiprules: no .rules files found", file=sys.stderr)
         return EXIT_BAD_INPUT
     errors = warnings = 0
+    found: list[dict[str, object]] = []
     for f in files:
         if not f.is_file():
             print(f"iiprules: {f}: no such file", file=sys.stderr)
             return EXIT_BAD_INPUT
         result = api.check_file(f)
         shown = result.diagnostics if not args.quiet else result.errors
-        _print_diagnostics(shown)
+        if args.format == "json":
+            found.extend(_diagnostic_dict(d) for d in shown)
+        else:
+            _print_diagnostics(shown)
         errors += len(result.errors)
         warnings += len(result.warnings)
-    status = "ok" if not errors else "failed"
-    print(f"checked {len(files)} file(s): {errors} error(s), {warnings} warning(s) - {status}")
+    if args.format == "json":
+        summary = {"files": len(files), "errors": errors, "warnings": warnings}
+        print(json.dumps({"summary": summary, "diagnostics": found}, indent=2))
+    else:
+        status = "ok" if not errors else "failed"
+        print(f"checked {len(files)} file(s): {errors} error(s), {warnings} warning(s) - {status}")
     return EXIT_FAILED if errors else EXIT_OK
+
+
+def _diagnostic_dict(d: Diagnostic) -> dict[str, object]:
+    """A diagnostic as JSON-ready data, for editors and CI annotations."""
+    out: dict[str, object] = {"code": d.code, "severity": d.severity, "message": d.message}
+    if d.span is not None:
+        out.update(path=d.span.path, line=d.span.line, column=d.span.column,
+                   end_line=d.span.end_line, end_column=d.span.end_column)
+    if d.hint:
+        out["hint"] = d.hint
+    return out
 
 
 def _rulesets_arg(args: argparse.Namespace) -> list[str] | None:
@@ -145,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="show errors only")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="json: one document with every diagnostic and its position")
     p.set_defaults(func=cmd_check)
 
     for name, func, helptext in (

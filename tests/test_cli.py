@@ -142,3 +142,13 @@ def test_fmt_is_stable_on_packaged_rulesets(tmp_path):
     f = tmp_path / "standard.rules"
     f.write_text(first, encoding="utf-8")
     assert first == run("fmt", str(f)).stdout
+
+
+def test_check_json_lists_diagnostics_with_positions():
+    """check --format json gives every diagnostic with code, severity and position."""
+    r = run("check", "tests/golden/bad/names/unknown_award.rules", "--format", "json")
+    assert 1 == r.returncode
+    out = json.loads(r.stdout)
+    assert {"files": 1, "errors": 1, "warnings": 1} == out["summary"]
+    err = next(d for d in out["diagnostics"] if d["severity"] == "error")
+    assert ("IIP225", 25, 39) == (err["code"], err["line"], err["column"])
