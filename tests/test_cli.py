@@ -145,7 +145,7 @@ def test_fmt_is_stable_on_packaged_rulesets(tmp_path):
 
 
 def test_check_json_lists_diagnostics_with_positions():
-    """check --format json gives every diagnostic with code, severity and position."""
+    """The JSON check output gives every diagnostic with code, severity and position."""
     r = run("check", "tests/golden/bad/names/unknown_award.rules", "--format", "json")
     assert 1 == r.returncode
     out = json.loads(r.stdout)

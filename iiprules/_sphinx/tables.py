@@ -1,0 +1,187 @@
+"""Tables of a ruleset page: the embedded examples, and what a version changed.
+
+Input → output: a ``Renderer`` (the ruleset version being shown, its links)
+and example results or a ``VersionDiff`` → docutils tables whose cells hold
+plain English with links.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from iiprules import model as m
+from iiprules.api import ExampleResult
+
+from .describe import WHO_WORDS, Describer, text_para, value_words
+from .diff import Changed, VersionDiff
+from .domain import ROLE_OF
+
+if TYPE_CHECKING:
+    from .render import Renderer
+
+
+def examples_table(r: Renderer, results: list[ExampleResult]) -> nodes.table:
+    """Embedded examples: evidence, expected outcome, and whether it passes now."""
+    by_name = {(r.version, r.name): r for r in results}
+    rows: list[list[list[nodes.Node]]] = []
+    for snap in r.checked.snapshots:
+        if r.version_key and snap.label != r.snap.label:
+            continue
+        describer = Describer(r.checked.scope(snap), r.link)
+        for ex in snap.examples:
+            name: list[nodes.Node] = [nodes.strong(ex.name, ex.name)]
+            if ex.doc:
+                name += [nodes.Text(" "), nodes.inline(ex.doc, ex.doc,
+                                                       classes=["iip-example-doc"])]
+            givens = [_given(describer, g) for g in ex.givens] or [[nodes.Text("nothing")]]
+            expects = [_expect(describer, e) for e in ex.expects]
+            result = by_name.get((snap.label, ex.name))
+            if result is None:
+                verdict: list[nodes.Node] = [nodes.Text("not run")]
+            elif result.passed:
+                verdict = [nodes.inline("passes", "passes", classes=["iip-pass"])]
+            else:
+                verdict = [nodes.inline("fails", "fails", classes=["iip-fail"]),
+                           nodes.Text(": " + "; ".join(result.failures))]
+            rows.append([name, [nodes.Text(snap.label)], _lines(givens), _lines(expects),
+                         verdict])
+    return table(["Example", "Version", "Evidence", "Expected", "Now"], rows,
+                 widths=[24, 8, 38, 20, 10], classes=["iip-examples"])
+
+
+def changes(r: Renderer, d: VersionDiff) -> list[nodes.Node]:
+    """What a version adds, removes and changes, kind by kind, as tables."""
+    out: list[nodes.Node] = []
+    old_describer = Describer(r.checked.scope(d.old), r.link) if d.old else None
+    titles = {"part": "Parts", "topic": "Topics", "fact": "Facts", "indicator": "Indicators",
+              "requirement": "Requirements", "level": "Levels", "award": "Awards",
+              "invariant": "Invariants"}
+    for kd in d.kinds:
+        if not kd:
+            continue
+        sec = r.section(titles[kd.kind], f"{r.snap.label}-{kd.kind}-changes")
+        if kd.added:
+            sec += nodes.rubric("Added", "Added")
+            sec += _item_table(r, kd.kind, kd.added, r.describer, link=True)
+        if kd.removed:
+            sec += nodes.rubric("Removed", "Removed")
+            sec += _item_table(r, kd.kind, kd.removed, old_describer or r.describer,
+                                    link=False)
+        if kd.changed:
+            sec += nodes.rubric("Changed", "Changed")
+            sec += _changed_table(r, kd.kind, kd.changed, old_describer)
+        out.append(sec)
+    return out
+
+def _item_cell(r: Renderer, kind: str, item: Any, link: bool) -> list[nodes.Node]:
+    if link and kind in ROLE_OF:
+        return [r.link(kind, r.ruleset, item.id, item.id)]
+    return [nodes.literal(item.id, item.id)]
+
+def _summary(r: Renderer, kind: str, item: Any, describer: Describer) -> list[nodes.Node]:
+    match item:
+        case m.Requirement():
+            who = ", ".join(WHO_WORDS.get(w, w) for w in item.by)
+            return [nodes.Text(item.text + (f" (evidence from {who})" if who else ""))]
+        case m.Unnamed():
+            return [nodes.Text(f"{item.count} requirements not known by text")]
+        case m.Level() | m.Award():
+            return [nodes.Text(f"{item.title}: requires "), *describer.cond(item.requires)]
+        case m.Invariant():
+            return [nodes.Text(f"{item.title}: "), *describer.cond(item.holds)]
+        case m.Fact():
+            default = f", default {value_words(item.default)}" if item.default is not None \
+                else ""
+            return [nodes.Text(f"{item.type}{default}")]
+        case m.Part() | m.Topic() | m.Indicator():
+            return [nodes.Text(item.title)]
+    return [nodes.Text(str(item))]  # pragma: no cover
+
+def _item_table(r: Renderer, kind: str, items: tuple[Any, ...], describer: Describer,
+                link: bool) -> nodes.table:
+    rows = [[_item_cell(r, kind, it, link), _summary(r, kind, it, describer)]
+            for it in items]
+    return table(["Id", "What it says"], rows, widths=[15, 85],
+                 classes=["iip-changes"])
+
+def _changed_table(r: Renderer, kind: str, changed: tuple[Changed, ...],
+                   old_describer: Describer | None) -> nodes.table:
+    rows = []
+    for ch in changed:
+        before = _summary(r, kind, ch.old, old_describer or r.describer)
+        after = _summary(r, kind, ch.new, r.describer)
+        rows.append([_item_cell(r, kind, ch.new, True), [nodes.Text(", ".join(ch.fields))],
+                     before, after])
+    return table(["Id", "What changed", "Before", "After"], rows, widths=[12, 16, 36, 36],
+                 classes=["iip-changes"])
+
+
+def _lines(items: list[list[nodes.Node]]) -> list[nodes.Node]:
+    if len(items) == 1:
+        return items[0]
+    bullets = nodes.bullet_list(classes=["iip-compact"])
+    for it in items:
+        bullets += nodes.list_item("", nodes.paragraph("", "", *it))
+    return [bullets]
+
+
+def _given(describer: Describer, g: m.Given) -> list[nodes.Node]:
+    match g:
+        case m.GivenDate(date=d):
+            return [nodes.Text(f"assessed on {d.isoformat()}")]
+        case m.GivenMet(selection=s, count=None):
+            return [nodes.Text("met: "), *describer.selection(s)]
+        case m.GivenMet(selection=s, count=n):
+            return describer.counted(f"met {n}", s)
+        case m.GivenUnmet(selection=s):
+            return [nodes.Text("not met: "), *describer.selection(s)]
+        case m.GivenFact(fact=f, value=v):
+            return [describer.fact(f), nodes.Text(f" = {value_words(v)}")]
+        case m.GivenEarlier(date=d, selection=s):
+            return [nodes.Text(f"at an assessment on {d.isoformat()}, met: "),
+                    *describer.selection(s)]
+    return [nodes.Text(str(g))]  # pragma: no cover
+
+
+def _expect(describer: Describer, e: m.Expect) -> list[nodes.Node]:
+    match e:
+        case m.ExpectLevel(level="none"):
+            return [nodes.Text("not recognised")]
+        case m.ExpectLevel(level=lv):
+            return [nodes.Text("level "), describer.level(lv)]
+        case m.ExpectAward(award=a, eligible=True):
+            return [nodes.Text("eligible for "), describer.award(a)]
+        case m.ExpectAward(award=a):
+            return [nodes.Text("not eligible for "), describer.award(a)]
+    return [nodes.Text(str(e))]  # pragma: no cover
+
+
+def table(header: list[str], rows: list[list[list[nodes.Node]]], widths: list[int],
+          classes: list[str]) -> nodes.table:
+    """A docutils table from cells given as node lists."""
+    tbl = nodes.table(classes=["iip-table", *classes])
+    group = nodes.tgroup(cols=len(header))
+    tbl += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    head = nodes.thead()
+    row = nodes.row()
+    for h in header:
+        row += nodes.entry("", text_para(h))
+    head += row
+    group += head
+    body = nodes.tbody()
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            if cell and all(isinstance(c, nodes.Body) for c in cell):
+                entry.extend(cell)
+            else:
+                entry += nodes.paragraph("", "", *cell)
+            row += entry
+        body += row
+    group += body
+    return tbl

@@ -1,0 +1,3 @@
+extensions = ["iiprules.sphinxext"]
+project = "iip test"
+exclude_patterns = ["_build"]
