@@ -23,6 +23,7 @@ from iiprules.diagnostics import (
     RulesetNotFound,
     render_all,
 )
+from iiprules.evidence import load as load_evidence
 from iiprules.explain import render_json, render_markdown, render_text, render_tree
 from iiprules.syntax import parse, unparse
 
@@ -85,23 +86,25 @@ def _rulesets_arg(args: argparse.Namespace) -> list[str] | None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Judge one organisation's evidence and print the outcome."""
-    outcome = api.evaluate(args.evidence, _rulesets_arg(args), explain=True)
+    ev = load_evidence(args.evidence)
+    outcome = api.evaluate(ev, _rulesets_arg(args), explain=True)
     if args.format == "json":
-        sys.stdout.write(render_json(outcome, explanation=not args.brief))
+        sys.stdout.write(render_json(outcome, explanation=not args.brief, evidence=ev))
     elif args.format == "markdown":
-        sys.stdout.write(render_markdown(outcome))
+        sys.stdout.write(render_markdown(outcome, ev))
     else:
-        sys.stdout.write(render_text(outcome))
+        sys.stdout.write(render_text(outcome, ev))
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the full explanation tree of every decision."""
-    outcome = api.evaluate(args.evidence, _rulesets_arg(args), explain=True)
+    ev = load_evidence(args.evidence)
+    outcome = api.evaluate(ev, _rulesets_arg(args), explain=True)
     if args.format == "json":
-        sys.stdout.write(render_json(outcome))
+        sys.stdout.write(render_json(outcome, evidence=ev))
     else:
-        sys.stdout.write(render_tree(outcome))
+        sys.stdout.write(render_tree(outcome, ev))
     return EXIT_OK
 
 
@@ -220,7 +223,10 @@ def _feature_commands() -> list:  # type: ignore[type-arg]
 #: Modules that add subcommands through an ``add_commands(subparsers)`` function.
 #: Each subcommand's ``func(args) -> int`` may raise the library's errors; ``main``
 #: turns them into messages and exit codes.
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = (
+    "iiprules.diff",
+    "iiprules.generate",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

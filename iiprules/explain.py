@@ -2,18 +2,25 @@
 
 Input → output: an evaluated ``Outcome`` (or a model condition and the
 snapshot it lives in) → strings. Pure renderers: nothing here evaluates,
-prints or reads files.
+prints or reads files. ``recognition_history`` reads an ``Evidence``'s earlier
+assessments into the "Recognition history" line the renderers add when given
+the evidence (the ``Outcome`` does not carry the history).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from attrs import frozen
+
 from iiprules import model as m
-from iiprules.check import Snapshot, select, size
-from iiprules.evaluate import Decision, Outcome, Trace, titles_of
+from iiprules.check import RECOGNITION_YEARS, Snapshot, select, size
+from iiprules.evaluate import Decision, Outcome, Trace, history_facts, titles_of
+from iiprules.evidence import Evidence
 
 # -- conditions in plain English -----------------------------------------------------
 
@@ -263,11 +270,193 @@ def _more_needed(t: Trace) -> int | None:
     return None
 
 
+# -- recognition history ----------------------------------------------------------------
+
+
+@frozen
+class RecognitionHistory:
+    """What the earlier assessments on record say about this organisation's recognition.
+
+    ``status`` is one of ``none`` (no earlier assessment on record),
+    ``not_recognised`` (no earlier assessment recognised it), ``ended`` (the last
+    recognition was followed by an assessment that did not recognise it),
+    ``lapsed`` (the last recognition was more than ``years`` years old on the
+    assessment date) or ``in_force``. ``reason`` says it in words.
+    ``earlier_lapses`` lists earlier recognitions that lapsed before the next
+    assessment, as ``(recognised_on, next_assessed_on)``.
+    """
+
+    assessed_on: dt.date
+    status: str
+    reason: str
+    previous_on: dt.date | None = None
+    previous_level: str | None = None
+    previous_ruleset: str | None = None
+    last_recognised_on: dt.date | None = None
+    lapsed_after: dt.date | None = None
+    recognised_since: dt.date | None = None
+    consecutive: int = 0
+    earlier_lapses: tuple[tuple[dt.date, dt.date], ...] = ()
+    years: int = RECOGNITION_YEARS
+
+    @property
+    def lapsed(self) -> bool:
+        """True when the last earlier recognition had lapsed before this assessment."""
+        return self.status == "lapsed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The history as plain JSON-ready data."""
+
+        def iso(d: dt.date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "status": self.status,
+            "lapsed": self.lapsed,
+            "reason": self.reason,
+            "previous_assessed_on": iso(self.previous_on),
+            "previous_level": self.previous_level,
+            "previous_ruleset": self.previous_ruleset,
+            "last_recognised_on": iso(self.last_recognised_on),
+            "lapsed_after": iso(self.lapsed_after),
+            "recognised_since": iso(self.recognised_since),
+            "consecutive_recognitions": self.consecutive,
+            "earlier_lapses": [
+                {"recognised_on": a.isoformat(), "next_assessed_on": b.isoformat()}
+                for a, b in self.earlier_lapses
+            ],
+            "recognition_years": self.years,
+        }
+
+
+def _plus_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _span_words(start: dt.date, end: dt.date) -> str:
+    """'3 years 5 months', whole months from ``start`` to ``end``."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    y, mo = divmod(max(months, 0), 12)
+    parts = [f"{y} year{'s' if y != 1 else ''}"] if y else []
+    if mo or not parts:
+        parts.append(f"{mo} month{'s' if mo != 1 else ''}")
+    return " ".join(parts)
+
+
+def _recognised(level: str | None) -> bool:
+    # As evaluate.history_facts: a record without a level counts as a recognition.
+    return level is None or level != "none"
+
+
+def recognition_history(ev: Evidence, years: int = RECOGNITION_YEARS) -> RecognitionHistory:
+    """Read the evidence's earlier assessments: previous one, last recognition, lapses.
+
+    A recognition lasts at most ``years`` years (domain.md §2): it has lapsed when
+    the next assessment comes later than that. The run of consecutive recognitions
+    is the one the built-in facts use (``evaluate.history_facts``).
+
+    Args:
+        ev: the organisation's evidence, with its ``history``.
+        years: how long a recognition lasts (``check.RECOGNITION_YEARS``).
+    """
+    on = ev.assessed_on
+    earlier = sorted((h for h in ev.history if h.assessed_on <= on), key=lambda h: h.assessed_on)
+    if not earlier:
+        return RecognitionHistory(on, "none", "no earlier assessment on record", years=years)
+    facts = history_facts(ev)
+    prev = earlier[-1]
+    lapses: list[tuple[dt.date, dt.date]] = []
+    for a, b in itertools.pairwise(earlier):
+        if _recognised(a.level) and _plus_years(a.assessed_on, years) < b.assessed_on:
+            lapses.append((a.assessed_on, b.assessed_on))
+    recognitions = [h for h in earlier if _recognised(h.level)]
+    last = recognitions[-1] if recognitions else None
+    common = {
+        "previous_on": prev.assessed_on,
+        "previous_level": prev.level,
+        "previous_ruleset": prev.ruleset,
+        "last_recognised_on": last.assessed_on if last else None,
+        "recognised_since": facts["recognised_since"],
+        "consecutive": facts["consecutive_recognitions"],
+        "earlier_lapses": tuple(lapses),
+        "years": years,
+    }
+    recorded = ", ".join(
+        x
+        for x in (
+            f"by {prev.ruleset}" if prev.ruleset else "",
+            f"level {prev.level}" if prev.level else "",
+        )
+        if x
+    )
+    recorded = f" ({recorded})" if recorded else ""
+    head = f"previous assessment {prev.assessed_on.isoformat()}{recorded}"
+    if last is None:
+        return RecognitionHistory(
+            on, "not_recognised", f"{head}; no earlier assessment recognised it", **common
+        )
+    if last is not prev:
+        return RecognitionHistory(
+            on,
+            "ended",
+            f"{head} did not recognise it; its last recognition "
+            f"({last.assessed_on.isoformat()}) ended then",
+            **common,
+        )
+    ends = _plus_years(last.assessed_on, years)
+    gap = _span_words(last.assessed_on, on)
+    if ends < on:
+        return RecognitionHistory(
+            on,
+            "lapsed",
+            f"{head}; its recognition had lapsed before this assessment: {gap} had "
+            f"passed, and a recognition lasts at most {years} years (it ran out on "
+            f"{ends.isoformat()})",
+            lapsed_after=ends,
+            **common,
+        )
+    run = facts["consecutive_recognitions"]
+    since = facts["recognised_since"]
+    text = f"{head}; its recognition, {gap} before, was still in force (within {years} years)"
+    if run > 1 and since is not None:
+        text += f"; {run} consecutive recognitions since {since.isoformat()}"
+    return RecognitionHistory(on, "in_force", text, **common)
+
+
+def _history_lines(h: RecognitionHistory | None) -> list[str]:
+    if h is None:
+        return []
+    lines = [f"Recognition history: {h.reason}"]
+    for a, b in h.earlier_lapses:
+        lines.append(
+            f"  earlier: the recognition of {a.isoformat()} lapsed before the assessment of "
+            f"{b.isoformat()} ({_span_words(a, b)} later)"
+        )
+    return lines
+
+
+def _history_of(evidence: Evidence | RecognitionHistory | None) -> RecognitionHistory | None:
+    if evidence is None or isinstance(evidence, RecognitionHistory):
+        return evidence
+    return recognition_history(evidence)
+
+
 # -- whole outcomes ---------------------------------------------------------------------
 
 
-def render_text(o: Outcome) -> str:
-    """A short readable report: level, awards, and what is missing for the next level."""
+def render_text(o: Outcome, evidence: Evidence | RecognitionHistory | None = None) -> str:
+    """A short readable report: level, awards, and what is missing for the next level.
+
+    Args:
+        o: the outcome.
+        evidence: the evidence judged (or its ``recognition_history``); when given, a
+            "Recognition history" line says whether an earlier recognition had lapsed.
+    """
     lines = [
         f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
         "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
@@ -278,6 +467,7 @@ def render_text(o: Outcome) -> str:
     if nxt is not None:
         lines.append(f"Next level, {nxt.title} ({nxt.id}), needs:")
         lines.extend("  - " + s for s in _shortfall(nxt, o.titles))
+    lines.extend(_history_lines(_history_of(evidence)))
     if o.not_applicable:
         lines.append("Not applicable here: " + ", ".join(o.not_applicable))
     if o.awards:
@@ -294,12 +484,19 @@ def render_text(o: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_tree(o: Outcome) -> str:
-    """The full explanation: every level, award and invariant with its condition tree."""
+def render_tree(o: Outcome, evidence: Evidence | RecognitionHistory | None = None) -> str:
+    """The full explanation: every level, award and invariant with its condition tree.
+
+    Args:
+        o: the outcome.
+        evidence: the evidence judged (or its ``recognition_history``), for the
+            "Recognition history" line.
+    """
     lines = [
         f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
         "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
         "Level: " + (f"{o.level_title} ({o.level})" if o.level else "not recognised"),
+        *_history_lines(_history_of(evidence)),
         "",
     ]
     for title, decisions in (
@@ -329,8 +526,8 @@ def render_tree(o: Outcome) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_markdown(o: Outcome) -> str:
-    """The short report as Markdown."""
+def render_markdown(o: Outcome, evidence: Evidence | RecognitionHistory | None = None) -> str:
+    """The short report as Markdown (with the recognition history when ``evidence`` is given)."""
     lines = [
         f"# {o.organisation}",
         "",
@@ -340,6 +537,13 @@ def render_markdown(o: Outcome) -> str:
         "",
         "**Level:** " + (f"{o.level_title} (`{o.level}`)" if o.level else "not recognised"),
         "",
+    ]
+    history = _history_lines(_history_of(evidence))
+    if history:
+        lines += ["**" + history[0].replace(": ", ":** ", 1)]
+        lines += ["- " + x.strip() for x in history[1:]]
+        lines += [""]
+    lines += [
         "| Award | Kind | Eligible |",
         "|---|---|---|",
     ]
@@ -352,9 +556,20 @@ def render_markdown(o: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(o: Outcome, explanation: bool = True) -> str:
-    """The outcome as JSON (the shape of ``Outcome.to_dict``)."""
-    return json.dumps(o.to_dict(explanation), indent=2, ensure_ascii=False) + "\n"
+def render_json(
+    o: Outcome,
+    explanation: bool = True,
+    evidence: Evidence | RecognitionHistory | None = None,
+) -> str:
+    """The outcome as JSON (the shape of ``Outcome.to_dict``).
+
+    With ``evidence``, a ``recognition_history`` key is added (``RecognitionHistory.to_dict``).
+    """
+    data = o.to_dict(explanation)
+    history = _history_of(evidence)
+    if history is not None:
+        data["recognition_history"] = history.to_dict()
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def summary(outcomes: list[Outcome]) -> Mapping[str, Any]:
