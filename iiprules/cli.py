@@ -25,7 +25,7 @@ from iiprules.diagnostics import (
 )
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import render_json, render_markdown, render_text, render_tree
-from iiprules.syntax import parse, unparse
+from iiprules.syntax import comment_lines, parse, unparse
 
 #: Exit codes, in one place.
 EXIT_OK = 0
@@ -142,6 +142,14 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         text = Path(f).read_text(encoding="utf-8")
         model = parse(text, str(f))
         formatted = unparse(model)
+        comments = comment_lines(text)
+        if comments and (args.write or args.check):
+            # The model keeps doc text, not comments: rewriting would lose them.
+            shown = ", ".join(map(str, comments[:5])) + (" ..." if len(comments) > 5 else "")
+            print(f"iiprules: {f}: has {len(comments)} comment line(s) (lines {shown}) that "
+                  "fmt cannot keep yet; move them into doc text, or format by hand",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         if args.write:
             if formatted != text:
                 tmp = Path(f).with_suffix(".rules.tmp")

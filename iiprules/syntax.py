@@ -205,6 +205,35 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
     return Diagnostic("IIP101", ERROR, message, span, hint)
 
 
+def comment_lines(text: str) -> list[int]:
+    """The lines that hold a ``#`` comment (outside quoted texts).
+
+    ``unparse`` works from the model, which keeps doc text but not comments, so
+    ``fmt`` uses this to refuse to drop a reviewer's comments.
+    """
+    found: list[int] = []
+    line, i, n = 1, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            found.append(line)
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        elif ch == '"':
+            triple = text.startswith('"""', i)
+            end = text.find('"""', i + 3) + 3 if triple else text.find('"', i + 1) + 1
+            if end <= i:
+                break
+            line += text.count("\n", i, end)
+            i = end
+            continue
+        i += 1
+    return found
+
+
 def _unclosed_brace(text: str) -> int | None:
     """The line of the innermost '{' left open at the end (strings and comments skipped)."""
     stack: list[int] = []

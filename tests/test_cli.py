@@ -152,3 +152,14 @@ def test_check_json_lists_diagnostics_with_positions():
     assert {"files": 1, "errors": 1, "warnings": 1} == out["summary"]
     err = next(d for d in out["diagnostics"] if d["severity"] == "error")
     assert ("IIP225", 25, 39) == (err["code"], err["line"], err["column"])
+
+
+def test_fmt_write_refuses_to_drop_comments(tmp_path):
+    """Formatting in place leaves a file with comments untouched and says why (exit 2)."""
+    f = tmp_path / "standard.rules"
+    original = (ROOT / "rulesets" / "standard.rules").read_text(encoding="utf-8")
+    f.write_text(original, encoding="utf-8")
+    r = run("fmt", "-w", str(f))
+    assert 2 == r.returncode
+    assert "comment line(s) (lines 1, 2, 3, 4, 5 ...) that fmt cannot keep yet" in r.stderr
+    assert original == f.read_text(encoding="utf-8")
