@@ -36,7 +36,7 @@ def describe_selection(
     t = titles if titles is not None else _titles(scope)
     match sel:
         case m.SelPart(part=p):
-            return t.get(f"part:{p}", f"part {p}")
+            return _in_sentence(t.get(f"part:{p}", f"part {p}"))
         case m.SelIndicator(indicator=i):
             title = t.get(f"indicator:{i}")
             return f"indicator {i}" + (f" ({title})" if title else "")
@@ -57,6 +57,11 @@ def describe_selection(
         case m.Within(left=a, right=b):
             return f"{describe_selection(a, scope, t)} within {describe_selection(b, scope, t)}"
     return str(sel)  # pragma: no cover
+
+
+def _in_sentence(title: str) -> str:
+    """A title as it reads inside a sentence: "The Standard" → "the Standard"."""
+    return "the" + title[3:] if title.startswith("The ") else title
 
 
 _OPS = {

@@ -140,7 +140,7 @@ def test_added_level_shows_rules_text_and_plain_english():
     (gold,) = d.of("level", "added")[2:]
     f = gold.field("requires")
     assert "level >= standard and all of part extended" == f.new
-    assert "all 126 requirements of The wider framework" in f.new_words
+    assert "all 126 requirements of the wider framework" in f.new_words
 
 
 def test_actions_of_the_mini_ruleset(mini):
