@@ -232,6 +232,7 @@ def _feature_commands() -> list:  # type: ignore[type-arg]
 #: Each subcommand's ``func(args) -> int`` may raise the library's errors; ``main``
 #: turns them into messages and exit codes.
 FEATURES: tuple[str, ...] = (
+    "iiprules.verify",
     "iiprules.diff",
     "iiprules.generate",
 )
