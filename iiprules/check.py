@@ -906,6 +906,24 @@ def _value_type(value: m.Value) -> str:
     return "text"
 
 
+def _pass_applies(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
+    """'applies when' is decided before any level or award, so it cannot refer to them."""
+    for r in own.requirements.values():
+        node = r.node
+        if not isinstance(node, m.Requirement) or node.applies is None:
+            continue
+        for c in walk_cond(node.applies):
+            if isinstance(c, (m.LevelCmp, m.AwardRef)):
+                sink.error(
+                    "IIP237",
+                    f"requirement '{node.id}' applies depending on a "
+                    f"{'level' if isinstance(c, m.LevelCmp) else 'award'}, which is decided "
+                    "after the requirements",
+                    c.span,
+                    "applicability can depend only on facts about the organisation",
+                )
+
+
 def _pass_facts(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
     """A fact's default must have the fact's type."""
     for f in own.facts.values():
@@ -990,32 +1008,49 @@ def _pass_levels(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
                     "condition can only build on the levels declared before it",
                 )
     # Thresholds must not fall as levels rise (Bronze needing more than Silver).
-    prev: dict[str, tuple[int, m.Level]] = {}
+    # Selections are compared by the requirements they denote, not by their text.
+    prev: dict[frozenset[str], tuple[int, m.Level]] = {}
+    effective: dict[str, dict[frozenset[str], tuple[int, str]]] = {}
     for lv in levels:
         mins = _minimum_counts(scope, lv.requires)
-        for key, n in mins.items():
+        # A level that requires a lower one inherits what that one needs.
+        items = lv.requires.items if isinstance(lv.requires, m.And) else (lv.requires,)
+        for c in items:
+            if isinstance(c, m.LevelCmp) and c.op in (">=", ">", "=") and c.level in effective:
+                for key, (n, text) in effective[c.level].items():
+                    if n > mins.get(key, (-1, ""))[0]:
+                        mins[key] = (n, text)
+        effective[lv.id] = mins
+        for key, (n, text) in mins.items():
             if key in prev and n < prev[key][0] and id(lv) in own_levels:
                 lower_n, lower = prev[key]
                 sink.error(
                     "IIP235",
-                    f"levels out of order: '{lv.id}' needs {n} of {key}, fewer "
+                    f"levels out of order: '{lv.id}' needs {n} of {text}, fewer "
                     f"than the {lower_n} that the lower level '{lower.id}' needs",
                     lv.requires.span,
                     "levels are declared lowest first; swap them or fix the thresholds",
                 )
-        for key, n in mins.items():
+        for key, (n, _text) in mins.items():
             prev[key] = (max(n, prev.get(key, (0, lv))[0]), lv)
 
 
-def _minimum_counts(scope: Snapshot, cond: m.Cond) -> dict[str, int]:
-    """For a conjunction, the least count it needs of each selection (by its text)."""
+def _minimum_counts(scope: Snapshot, cond: m.Cond) -> dict[frozenset[str], tuple[int, str]]:
+    """For a conjunction, the least count it needs of each selection it counts over."""
     items = cond.items if isinstance(cond, m.And) else (cond,)
-    out: dict[str, int] = {}
+    out: dict[frozenset[str], tuple[int, str]] = {}
     for c in items:
+        n: int | None = None
         if isinstance(c, m.AtLeast):
-            out[unparse_selection(c.selection)] = c.n
+            n = c.n
+        elif isinstance(c, m.CountCmp) and c.op in (">=", ">", "="):
+            n = c.n + (1 if c.op == ">" else 0)
         elif isinstance(c, m.Quantified) and c.quant == "all":
-            out[unparse_selection(c.selection)] = size(select(scope, c.selection))
+            n = size(select(scope, c.selection))
+        if n is not None:
+            reqs = select(scope, c.selection)
+            if reqs:
+                out[frozenset(reqs)] = (n, unparse_selection(c.selection))
     return out
 
 
@@ -1169,6 +1204,7 @@ def _pass_unused(
 PASSES: tuple[tuple[str, Callable[[Snapshot, Snapshot, _Sink], None]], ...] = (
     ("references", _pass_references),
     ("facts", _pass_facts),
+    ("applies", _pass_applies),
     ("thresholds", _pass_thresholds),
     ("levels", _pass_levels),
     ("cycles", _pass_cycles),

@@ -382,6 +382,9 @@ def validate(
         # version in force now still has it).
         known = {**elsewhere, **{k: "" for k in reqs}}
         _check_ids(ev, [r for r in h.met if r not in known], f"{fld}.met", reqs, names, {})
+        # ids the current versions know must be ones evidence can list (not derived
+        # through a mapping, not an unnamed group)
+        _check_ids(ev, [r for r in h.met if r in reqs], f"{fld}.met", reqs, names, {})
         _check_counts(ev, h.unnamed_met, f"{fld}.unnamed_met", reqs, lenient=True)
         if h.level is not None and h.level not in levels:
             hint = did_you_mean(h.level, levels)

@@ -124,9 +124,12 @@ def test_bronze_needing_more_than_silver_is_rejected_by_the_checker_when_written
 
 
 def test_bronze_needing_more_than_silver_in_other_words_refutes_nesting(tmp_path):
-    """Written as a count comparison the checker accepts it; verify shows a Silver organisation that misses Bronze."""
+    """Counted over the whole framework (119 of 165, i.e. 80 extended) the checker cannot see it; verify can."""
     path = mutated(
-        tmp_path, "standard", BRONZE, "requires level >= standard and count of part extended >= 80"
+        tmp_path,
+        "standard",
+        BRONZE,
+        "requires level >= standard and at least 119 of part standard + part extended",
     )
     r = run("verify", str(path), "--out", str(tmp_path / "out"))
     assert 1 == r.returncode, r.stdout + r.stderr
@@ -136,6 +139,16 @@ def test_bronze_needing_more_than_silver_in_other_words_refutes_nesting(tmp_path
     outcome = evaluated(cx, path)
     assert "silver" == outcome["level"]
     assert False is holds(outcome, "levels", "bronze")
+
+
+def test_bronze_needing_more_than_silver_as_a_count_is_a_check_error(tmp_path):
+    """The same mistake over the same selection is caught by the checker already (IIP235)."""
+    path = mutated(
+        tmp_path, "standard", BRONZE, "requires level >= standard and count of part extended >= 80"
+    )
+    r = run("check", str(path))
+    assert 1 == r.returncode
+    assert "IIP235: levels out of order: 'silver' needs 76 of part extended" in r.stderr
 
 
 def test_a_ceiling_on_silver_refutes_monotonicity_with_a_pair_of_organisations(tmp_path):
@@ -233,7 +246,7 @@ version 1 effective 2010-01-01 {
             }
             requirement R3 in core {
                 text "Three"
-                applies when level >= base
+                applies when small and not small
             }
         }
     }
@@ -260,7 +273,6 @@ def test_unreachable_awards_fail_and_conditions_that_cannot_be_false_warn(tmp_pa
     assert ("reachable:award:never", "unreachable") in found
     assert ("never-false:award:always", "always true") in found
     assert ("never-false:applies:R2", "always true") in found
-    # Levels are decided after requirements, so 'applies when level >= base' never holds.
     assert ("never-true:applies:R3", "never true") in found
     assert ("reachable:level:base", "proven") in found
 

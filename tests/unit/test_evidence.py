@@ -92,6 +92,9 @@ def test_history_is_checked(tmp_path):
     assert "cannot be dated 2011-01-01, after this one" in problem(
         tmp_path, head + "  - assessed_on: 2011-01-01\n"
     )
+    assert "met through its mapping" in problem(
+        tmp_path, head + "  - assessed_on: 2008-01-01\n    met: [LM1.1]\n"
+    )
     assert "unknown level 'platinum'" in problem(
         tmp_path, head + "  - assessed_on: 2008-01-01\n    level: platinum\n"
     )
