@@ -235,6 +235,7 @@ FEATURES: tuple[str, ...] = (
     "iiprules.verify",
     "iiprules.diff",
     "iiprules.generate",
+    "iiprules.answers",
 )
 
 
