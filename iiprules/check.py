@@ -999,6 +999,14 @@ def _pass_levels(scope: Snapshot, own: Snapshot, sink: _Sink) -> None:
         if id(lv) not in own_levels:
             continue
         for c in walk_cond(lv.requires):
+            if isinstance(c, m.AwardRef):
+                sink.error(
+                    "IIP238",
+                    f"level '{lv.id}' depends on award '{c.award}', but awards are decided "
+                    "after levels",
+                    c.span,
+                    "write the award's condition into the level, or make it an award",
+                )
             if isinstance(c, m.LevelCmp) and c.level in index and index[c.level] >= i:
                 sink.error(
                     "IIP234",

@@ -151,7 +151,7 @@ def test_check_json_lists_diagnostics_with_positions():
     out = json.loads(r.stdout)
     assert {"files": 1, "errors": 1, "warnings": 1} == out["summary"]
     err = next(d for d in out["diagnostics"] if d["severity"] == "error")
-    assert ("IIP225", 25, 39) == (err["code"], err["line"], err["column"])
+    assert ("IIP225", 29, 42) == (err["code"], err["line"], err["column"])
 
 
 def test_fmt_write_refuses_to_drop_comments(tmp_path):

@@ -37,7 +37,7 @@ def test_errors_are_sorted_by_position_and_all_reported():
         'level b "B" { source "t" assumed requires at least 5 of part core }\n}\n'
     )
     result = check(parse(text, "t.rules"))
-    assert ["IIP222", "IIP225", "IIP232"] == [d.code for d in result.errors]
+    assert ["IIP222", "IIP225", "IIP238", "IIP232"] == [d.code for d in result.errors]
     lines = [d.span.line for d in result.errors]
     assert sorted(lines) == lines
     assert result.checked is None
