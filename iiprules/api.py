@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -29,6 +29,9 @@ from iiprules.evaluate import Evaluator, Outcome, combine
 from iiprules.evidence import Earlier, Evidence, validate
 from iiprules.evidence import load as load_evidence
 from iiprules.syntax import parse
+
+if TYPE_CHECKING:  # imported when used: ``import iiprules`` does not load the batch code
+    from iiprules.batch import Summary
 
 RULES_SUFFIX = ".rules"
 
@@ -284,9 +287,91 @@ def evaluate_many(
     rulesets: Sequence[str] | str | None = None,
     explain: bool = False,
 ) -> Iterator[Outcome]:
-    """Judge many organisations lazily, in input order; compiled rulesets are reused."""
-    for ev in evidences:
-        yield evaluate(ev, rulesets, explain)
+    """Judge many organisations lazily, in input order, as ``evaluate`` judges each.
+
+    The rulesets in force are resolved once per assessment date and the compiled
+    fast path decides (``explain`` adds the traces). For a whole population file,
+    ``evaluate_population`` is faster still.
+
+    Raises:
+        EvidenceError, RulesetNotFound, RulesError: as ``evaluate``, at the organisation
+            concerned.
+    """
+    from iiprules import batch
+
+    refs = (rulesets,) if isinstance(rulesets, str) else tuple(rulesets or ())
+    yield from batch.outcomes(evidences, PopulationRulesets(refs), explain)
+
+
+@frozen
+class PopulationRulesets:
+    """The rulesets judging a population, for ``batch``.
+
+    ``refs`` as for ``evaluate`` (``standard``, ``lm_theme@2009``, paths); when empty,
+    every packaged ruleset in force on each assessment date.
+    """
+
+    refs: tuple[str, ...] = ()
+
+    def judges(self, on: dt.date) -> list[Evaluator]:
+        """The evaluators for an assessment date (see ``evaluators_for``).
+
+        Raises:
+            RulesetNotFound: a ruleset or version is missing or not in force.
+        """
+        return evaluators_for(Evidence("", on), list(self.refs) or None)
+
+    def elsewhere(self, evaluators: Sequence[Evaluator]) -> dict[str, str]:
+        """Requirement ids of other versions of these rulesets, with their version."""
+        return _elsewhere(evaluators)
+
+    def versions(self) -> list[Snapshot]:
+        """Every version of the rulesets (and those they use) that may judge."""
+        names = [split_ref(r)[0] for r in self.refs] or packaged_names()
+        out: list[Snapshot] = []
+        for name in names:
+            chain: list[CheckedRuleset] = []
+            checked: CheckedRuleset | None = load(name)
+            while checked is not None:
+                chain.append(checked)
+                checked = checked.base
+            for c in reversed(chain):  # the rulesets used first
+                out.extend(s for s in c.snapshots if s not in out)
+        return out
+
+
+def evaluate_population(
+    source: str | Path,
+    rulesets: Sequence[str] | str | None = None,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+) -> Summary:
+    """Judge a whole population file or folder; write one outcome row per organisation.
+
+    Args:
+        source: ``.jsonl`` (``-``: standard input), ``.json`` array, ``.csv`` (one row
+            per organisation, one column per requirement or a ``met`` list column), or
+            a folder of evidence files.
+        rulesets: as for ``evaluate``.
+        out: ``.jsonl``, ``.csv`` or ``.parquet`` (``-``: JSONL on standard output);
+            None to only count.
+        jobs: worker processes; the output is the same, in input order.
+        progress: a progress line on standard error (None: when it is a terminal).
+
+    Returns:
+        A ``batch.Summary``: counts per level and award, and the rows in error.
+
+    Raises:
+        EvidenceError: the population or output cannot be read, written or recognised.
+        RulesetNotFound, RulesError: a named ruleset is missing or has errors.
+    """
+    from iiprules import batch
+
+    refs = (rulesets,) if isinstance(rulesets, str) else tuple(rulesets or ())
+    provider = PopulationRulesets(refs)
+    provider.versions()  # a missing or broken ruleset fails here, not row by row
+    return batch.evaluate_population(source, provider, out, jobs, progress)
 
 
 # -- embedded examples --------------------------------------------------------------------

@@ -85,7 +85,18 @@ def _rulesets_arg(args: argparse.Namespace) -> list[str] | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Judge one organisation's evidence and print the outcome."""
+    """Judge one organisation's evidence and print the outcome (or a whole population)."""
+    if args.population is not None:
+        if args.evidence is not None:
+            print("iiprules: give an evidence file or --population, not both", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _evaluate_population(args)
+    if args.evidence is None:
+        print(
+            "iiprules: evaluate needs an evidence file, or --population FILE_OR_DIR",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     ev = load_evidence(args.evidence)
     outcome = api.evaluate(ev, _rulesets_arg(args), explain=True)
     if args.format == "json":
@@ -94,6 +105,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(outcome, ev))
     else:
         sys.stdout.write(render_text(outcome, ev))
+    return EXIT_OK
+
+
+def _evaluate_population(args: argparse.Namespace) -> int:
+    """Judge every organisation of a population; a summary table, rows to ``--out``."""
+    if args.jobs < 1:
+        print("iiprules: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    summary = api.evaluate_population(
+        args.population, _rulesets_arg(args), out=args.out, jobs=args.jobs
+    )
+    # With the rows on standard output, the table goes to standard error.
+    table = sys.stderr if args.out == "-" else sys.stdout
+    table.write(summary.table())
+    if summary.errors:
+        for message in summary.first_errors:
+            print(f"iiprules: {message}", file=sys.stderr)
+        if summary.errors > len(summary.first_errors):
+            more = summary.errors - len(summary.first_errors)
+            where = f"; every one is in {args.out}" if args.out not in (None, "-") else ""
+            print(
+                f"iiprules: ... and {more:,} more organisation(s) in error{where}", file=sys.stderr
+            )
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -186,7 +221,32 @@ def build_parser() -> argparse.ArgumentParser:
         ("explain", cmd_explain, "show why, decision by decision"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("evidence", help="evidence file (.yaml, .yml or .json)")
+        if name == "evaluate":
+            p.add_argument(
+                "evidence", nargs="?", help="evidence file (.yaml, .yml or .json); or --population"
+            )
+            p.add_argument(
+                "--population",
+                metavar="FILE_OR_DIR",
+                help="judge many organisations: .jsonl (- for standard input), .json array, "
+                ".csv (one row each; a column per requirement or a 'met' list), or a folder "
+                "of evidence files; prints counts per level and award",
+            )
+            p.add_argument(
+                "--out",
+                metavar="FILE",
+                help="with --population: one outcome row per organisation, in input order "
+                "(.jsonl, .csv or .parquet; - for JSONL on standard output)",
+            )
+            p.add_argument(
+                "--jobs",
+                type=int,
+                default=1,
+                metavar="N",
+                help="with --population: worker processes (same output, same order)",
+            )
+        else:
+            p.add_argument("evidence", help="evidence file (.yaml, .yml or .json)")
         p.add_argument(
             "--ruleset",
             action="append",

@@ -2,21 +2,51 @@
 
 Input → output: a merged ``check.Snapshot`` (a version of a checked ruleset
 with the version it builds on) → an ``Evaluator``, compiled once; then
-``Evaluator.evaluate(evidence) → Outcome``.
+``Evaluator.evaluate(evidence) → Outcome``, ``Evaluator.decide(evidence) →
+Verdict`` (no explanation, fastest), or, through ``Evaluator.vector_kernel``,
+the decisions of a whole chunk of organisations at once (see ``batch``).
 
-Compilation turns every requirement into a bit of an integer, every selection
-into a bit mask (plus the unnamed groups it contains), and every condition into
-a small tree of node objects. Evaluating an organisation is then popcounts and
-mask tests: no name is looked up and no model node is walked per call. The
-same compiled nodes produce the explanation (``trace``), so the fast answer and
-the explained answer cannot disagree.
+Compiling makes one *plan* of the version: every named requirement gets a bit,
+every unnamed group a counter, every selection a set of requirements (a mask),
+every condition a small tree of node objects, and the order of the stages is
+fixed (``applies when`` in declaration order, derived requirements dependencies
+first, levels lowest first, awards dependencies first, invariants). Three
+things are made from that one plan:
+
+* the *explained path*: the nodes interpret the plan and build a ``Trace`` for
+  every decision (``evaluate(ev, explain=True)``);
+* the *scalar fast path*: the plan is translated into the text of one
+  straight-line Python function over the evidence's frozenset of ids (subset
+  tests, set differences, counters; shared counts computed once and only when
+  needed), compiled once (``decide`` and ``evaluate(ev, explain=False)``);
+* the *vectorised path*: the plan translated into a numpy function over packed
+  bit masks of a chunk of organisations (popcounts over ``uint64`` words),
+  built on demand for a batch's layout (``vector_kernel``).
+
+The generated functions are not ``eval`` of user input. Their text is made (in
+``_evaluate/codegen.py``) from the checked model only: the identifiers are ones
+the generator chooses (``met``, ``t3``, ``K12``), the operators come from a
+fixed table, and integers are written only after an ``int`` type check. Every
+name and value taken from a ruleset (requirement ids, fact names, dates, level
+ids) reaches the function as a constant bound in its globals (``K0``, ``K1``,
+...), never as source text; the function gets no builtins but ``len``; and
+evidence is only ever *data* passed to the compiled function. The text is kept
+as the function's ``__doc__`` for reading. Tests compare all three paths on
+random organisations.
+
+Two small choices where the paths could differ, made once for all: a derived
+requirement listed in evidence (which validation refuses) is decided by its
+mapping alone; and a fact with a default that evidence sets to None explicitly
+(which validation also refuses) counts as unknown, not as missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from attrs import field, frozen
 
@@ -26,11 +56,10 @@ from iiprules.check import (
     RECOGNITION_YEARS,
     Snapshot,
     all_conditions,
-    select,
     walk_cond,
 )
 from iiprules.diagnostics import EvaluationError
-from iiprules.evidence import Evidence
+from iiprules.evidence import Earlier, Evidence
 
 # -- results ------------------------------------------------------------------------
 
@@ -131,6 +160,19 @@ class Outcome:
         return out
 
 
+class Verdict(NamedTuple):
+    """The decisions of one organisation by one evaluator, without explanations.
+
+    ``level`` is the highest level reached (None: not recognised); ``awards`` and
+    ``invariants`` are in the order of ``Evaluator.award_ids`` and
+    ``Evaluator.invariant_ids``. This is what the fast path returns.
+    """
+
+    level: str | None
+    awards: tuple[bool, ...]
+    invariants: tuple[bool, ...]
+
+
 def _decision_dict(d: Decision, from_trace: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"id": d.id, "title": d.title, "holds": d.holds, "ruleset": d.ruleset}
     if d.award_kind:
@@ -161,11 +203,11 @@ def _trace_dict(t: Trace) -> dict[str, Any]:
     return out
 
 
-# -- the evaluation environment ------------------------------------------------------
+# -- the explained path: an environment of bit masks, interpreted nodes ----------------
 
 
 class _Env:
-    """Per-organisation state: bit masks and counts, never names."""
+    """Per-organisation state for the explained path: bit masks and counts, never names."""
 
     __slots__ = ("_credits", "awards", "facts", "history", "met", "on", "pools", "rank")
 
@@ -184,11 +226,14 @@ class _Env:
         self.history = history
         self.rank = -1
         self.awards: dict[str, bool] = {}
-        self._credits: dict[int, tuple[int, list[int]]] = {}
+        self._credits: dict[tuple[int, int], tuple[int, list[int]]] = {}
 
     def credited(self, years: int) -> tuple[int, list[int]]:
         """Met now, or met at an earlier assessment no more than ``years`` before."""
-        hit = self._credits.get(years)
+        # Keyed by the current mask too: what is met now grows while requirements
+        # are found not applicable and derived ones are decided.
+        key = (years, self.met)
+        hit = self._credits.get(key)
         if hit is None:
             since = _years_before(self.on, years)
             met, pools = self.met, list(self.pools)
@@ -196,11 +241,15 @@ class _Env:
                 if since <= date <= self.on:
                     met |= hmask
                     pools = [max(a, b) for a, b in zip(pools, hpools, strict=True)]
-            hit = self._credits[years] = (met, pools)
+            hit = self._credits[key] = (met, pools)
         return hit
 
 
 def _years_before(on: dt.date, years: int) -> dt.date:
+    if on.year - years < dt.MINYEAR:
+        # A window reaching back before year 1 starts at the first day there is; replacing
+        # the year would raise ValueError, which evaluation must never do.
+        return dt.date.min
     try:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February
@@ -223,9 +272,6 @@ _CMP = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
-
-
-# -- compiled conditions ------------------------------------------------------------
 
 
 class _Sel:
@@ -429,14 +475,104 @@ class _Const(_Node):
         return self.value
 
 
+def date_key(d: dt.date) -> int:
+    """A date as the integer ``yyyymmdd``, for the vectorised path.
+
+    Such integers order like the dates, and the whole years between two dates are
+    their difference floor-divided by 10000.
+    """
+    return d.year * 10000 + d.month * 100 + d.day
+
+
 # -- the compiled evaluator ----------------------------------------------------------
+
+#: Built-in facts computed from earlier assessments (unknown or 0 without any).
+_HISTORY_FACTS = ("previous_assessed_on", "recognised_since", "consecutive_recognitions")
+_NO_HISTORY_FACTS = {
+    "previous_assessed_on": None,
+    "recognised_since": None,
+    "consecutive_recognitions": 0,
+}
+
+
+@frozen(eq=False)
+class Layout:
+    """Where a batch keeps each requirement and unnamed group of its organisations.
+
+    ``bits`` maps named requirement ids to bit positions in the ``uint64`` words of
+    the met masks (bit ``b`` is bit ``b % 64`` of word ``b // 64``); ``pools`` maps
+    unnamed group ids to rows of the counts array. One layout covers every ruleset
+    judging a batch, so an organisation's evidence is encoded once.
+    """
+
+    bits: Mapping[str, int]
+    pools: Mapping[str, int]
+
+    @property
+    def words(self) -> int:
+        """How many ``uint64`` words a mask takes."""
+        return max(self.bits.values(), default=-1) // 64 + 1
+
+
+class _Selector:
+    """What a selection denotes, answered from indexes made once.
+
+    ``check.select`` scans every requirement for each selection; compiling a large
+    ruleset asks thousands of them.
+    """
+
+    def __init__(self, scope: Snapshot) -> None:
+        self.reqs = scope.requirements
+        self.order = {rid: i for i, rid in enumerate(scope.requirements)}
+        self.by: dict[tuple[str, Any], list[str]] = {}
+        for rid, r in scope.requirements.items():
+            self.by.setdefault(("part", r.node.part), []).append(rid)
+            self.by.setdefault(("indicator", r.indicator), []).append(rid)
+            self.by.setdefault(("principle", r.principle), []).append(rid)
+            if isinstance(r.node, m.Requirement):
+                self.by.setdefault(("topic", r.node.topic), []).append(rid)
+
+    def select(self, sel: m.Selection) -> list[tuple[str, Any]]:
+        """The requirements a selection denotes, in declaration order (as ``check.select``)."""
+        return [(rid, self.reqs[rid]) for rid in self._ids(sel)]
+
+    def _ids(self, sel: m.Selection) -> list[str]:
+        # Selections are at most check.MAX_DEPTH deep, so recursion is safe here.
+        match sel:
+            case m.SelPart(part=p):
+                return self.by.get(("part", p), [])
+            case m.SelIndicator(indicator=i):
+                return self.by.get(("indicator", i), [])
+            case m.SelPrinciple(principle=p):
+                return self.by.get(("principle", p), [])
+            case m.SelTopic(topic=t):
+                return self.by.get(("topic", t), [])
+            case m.SelList(ids=ids):
+                return sorted({i for i in ids if i in self.order}, key=self.order.__getitem__)
+            case m.Union_(left=a, right=b):
+                both = set(self._ids(a)) | set(self._ids(b))
+                return sorted(both, key=self.order.__getitem__)
+            case m.Except(left=a, right=b):
+                right = set(self._ids(b))
+                return [i for i in self._ids(a) if i not in right]
+            case m.Within(left=a, right=b):
+                right = set(self._ids(b))
+                return [i for i in self._ids(a) if i in right]
+        raise EvaluationError(f"cannot compile the selection {sel!r}")
+
+
+def _missing(name: str) -> None:
+    raise EvaluationError(
+        f"fact '{name}' is needed but missing from the evidence and has no default"
+    )
 
 
 class Evaluator:
     """A checked ruleset version compiled for fast, repeated evaluation.
 
     Build one per (merged) snapshot and reuse it: compiling walks the model once;
-    evaluating an organisation does not.
+    evaluating an organisation does not. ``decide`` is the compiled function
+    itself (an instance attribute), so calling it costs one call.
     """
 
     def __init__(self, scope: Snapshot) -> None:
@@ -448,19 +584,26 @@ class Evaluator:
         self.index: dict[str, int] = {}
         self.pool_index: dict[str, int] = {}
         self.pool_sizes: list[int] = []
+        self.pool_ids: list[str] = []
         for rid, r in scope.requirements.items():
             if isinstance(r.node, m.Unnamed):
                 self.pool_index[rid] = len(self.pool_sizes)
                 self.pool_sizes.append(r.node.count)
+                self.pool_ids.append(rid)
             else:
                 self.index[rid] = len(self.index)
         self._sel_cache: dict[Any, _Sel] = {}
+        self._selector = _Selector(scope)
         self.text = {
             rid: r.node.text
             for rid, r in scope.requirements.items()
             if isinstance(r.node, m.Requirement)
         }
         self.level_ids = tuple(lv.id for lv in scope.levels)
+        #: Award ids in declaration order (the order of ``Verdict.awards``).
+        self.award_ids = tuple(aw.id for aw in scope.awards)
+        #: Invariant ids in declaration order (the order of ``Verdict.invariants``).
+        self.invariant_ids = tuple(inv.id for inv in scope.invariants)
         self.titles = titles_of(scope)
         self._applies = [
             (rid, 1 << self.index[rid], self._cond(r.node.applies))
@@ -470,6 +613,8 @@ class Evaluator:
         self._derived = [
             (rid, 1 << self.index[rid], self._sel(r.maps)) for rid, r in self._derived_order()
         ]
+        self._derived_ids = {rid for rid, _b, _s in self._derived}
+        self._derived_mask = sum(b for _r, b, _s in self._derived)
         self._levels = [(lv, self._cond(lv.requires)) for lv in scope.levels]
         self._awards = [(aw, self._cond(aw.requires)) for aw in self._award_order()]
         self._invariants = [(inv, self._cond(inv.holds)) for inv in scope.invariants]
@@ -483,6 +628,46 @@ class Evaluator:
             for c in walk_cond(cond)
             if isinstance(c, (m.FactTrue, m.FactCmp, m.YearsSince))
         }
+        # Facts whose absence is an error, in the order the explained path checks them.
+        self._missing_check = [
+            name
+            for name, fact in scope.facts.items()
+            if name in self._used_facts and name not in BUILTIN_FACTS and fact.default is None
+        ]
+        # Decisions without a trace depend only on the answer: made once, shared.
+        self._level_decisions = [
+            (
+                Decision(lv.id, "level", lv.title, False, self._level_owner[lv.id]),
+                Decision(lv.id, "level", lv.title, True, self._level_owner[lv.id]),
+            )
+            for lv in scope.levels
+        ]
+        self._award_decisions = [
+            tuple(
+                Decision(aw.id, "award", aw.title, ok, self._award_owner[aw.id], None, aw.kind)
+                for ok in (False, True)
+            )
+            for aw in scope.awards
+        ]
+        self._invariant_decisions = [
+            tuple(
+                Decision(inv.id, "invariant", inv.title, ok, scope.ruleset) for ok in (False, True)
+            )
+            for inv in scope.invariants
+        ]
+        self._na_ids = tuple(rid for rid, _b, _c in self._applies)
+        self._derived_list = tuple(rid for rid, _b, _s in self._derived)
+        self._verdicts: dict[int, Verdict] = {}
+        # The code generator imports this module; it is imported here, once compiling.
+        from iiprules._evaluate.codegen import SetGen
+
+        # The Outcome path's function (every level, applies and derived flag) is compiled
+        # when first needed: batch work and ``decide`` never need it.
+        self._full_fn: Callable[[Evidence], Any] | None = None
+        self._decide = self._compile(SetGen(self), full=False)
+        # The compiled function itself answers ``decide``: no extra call per organisation.
+        self.decide = self._decide  # type: ignore[method-assign]
+        self._kernels: dict[int, tuple[Layout, Callable[..., Any]]] = {}
 
     # compilation helpers
     def bits_of(self, ids: Iterable[str]) -> list[int]:
@@ -492,9 +677,9 @@ class Evaluator:
     def _sel(self, sel: m.Selection) -> _Sel:
         hit = self._sel_cache.get(sel)
         if hit is None:
-            reqs = select(self.scope, sel)
+            reqs = self._selector.select(sel)
             mask, ids, pools, pids, psizes, total = 0, [], [], [], [], 0
-            for rid, r in reqs.items():
+            for rid, r in reqs:
                 if isinstance(r.node, m.Unnamed):
                     pools.append(self.pool_index[rid])
                     pids.append(rid)
@@ -545,23 +730,36 @@ class Evaluator:
         raise EvaluationError(f"cannot compile {c!r}", getattr(c, "span", None))
 
     def _derived_order(self) -> list[tuple[str, Any]]:
+        # Dependencies first (any such order gives the same answers), found depth first
+        # in declaration order, without recursion.
         derived = {rid: r for rid, r in self.scope.requirements.items() if r.maps is not None}
+        deps = {
+            rid: [k for k, _r in self._selector.select(r.maps) if k in derived]
+            for rid, r in derived.items()
+        }
         order: list[tuple[str, Any]] = []
-        done: set[str] = set()
-        while len(done) < len(derived):
-            progressed = False
-            for rid, r in derived.items():
-                if rid in done:
-                    continue
-                deps = [k for k in select(self.scope, r.maps) if k in derived]
-                if all(d in done for d in deps):
-                    order.append((rid, r))
-                    done.add(rid)
-                    progressed = True
-            if not progressed:  # the checker rejects cycles; this is a guard
-                raise EvaluationError(
-                    "mapping cycle among " + ", ".join(sorted(set(derived) - done))
-                )
+        state: dict[str, int] = {}  # 1: being placed, 2: placed
+        for start in derived:
+            if state.get(start):
+                continue
+            stack = [(start, 0)]
+            state[start] = 1
+            while stack:
+                rid, i = stack.pop()
+                if i < len(deps[rid]):
+                    stack.append((rid, i + 1))
+                    nxt = deps[rid][i]
+                    if state.get(nxt) == 1:  # the checker rejects cycles; this is a guard
+                        raise EvaluationError(
+                            "mapping cycle among "
+                            + ", ".join(sorted(k for k, v in state.items() if v == 1))
+                        )
+                    if not state.get(nxt):
+                        state[nxt] = 1
+                        stack.append((nxt, 0))
+                else:
+                    state[rid] = 2
+                    order.append((rid, derived[rid]))
         return order
 
     def _award_order(self) -> list[m.Award]:
@@ -582,7 +780,110 @@ class Evaluator:
                 raise EvaluationError("award cycle among " + ", ".join(sorted(set(awards) - done)))
         return order
 
+    def _compile(self, gen: Any, full: bool) -> Callable[[Evidence], Any]:
+        text = gen.function(full)
+        pool_ids, pool_sizes = tuple(self.pool_ids), tuple(self.pool_sizes)
+
+        def credit(
+            met: frozenset[str], pools: tuple[int, ...], history: Sequence[Earlier], on: dt.date,
+            years: int,
+        ) -> tuple[frozenset[str], tuple[int, ...], frozenset[str]]:  # fmt: skip
+            since = _years_before(on, years)
+            window = [h for h in history if since <= h.assessed_on <= on]
+            got = frozenset().union(*(h.met for h in window))
+            best = list(pools)
+            for h in window:
+                for i, (pid, size) in enumerate(zip(pool_ids, pool_sizes, strict=True)):
+                    best[i] = max(best[i], min(h.unnamed_met.get(pid, 0), size))
+            return met | got, tuple(best), got
+
+        env: dict[str, Any] = {
+            **gen.consts,
+            "__builtins__": {"len": len},
+            "_VERDICTS": self._verdicts,
+            "_verdict": self._verdict,
+            "_wy": whole_years,
+            "_hfacts": history_facts,
+            "_NOHF": _NO_HISTORY_FACTS,
+            "_missing": _missing,
+            "_credit": credit,
+            "_EMPTY": frozenset(),
+        }
+        # Text made from the checked model only, never from input: see the module docstring.
+        exec(compile(text, f"<iiprules {self.scope.key}>", "exec"), env)
+        fn: Callable[[Evidence], Any] = env["_fn"]
+        fn.__doc__ = text  # the generated text, for debugging: help(evaluator._decide)
+        return fn
+
+    def _verdict(self, code: int) -> Verdict:
+        """The Verdict an answer code of the generated function stands for (made once)."""
+        shift = (len(self.level_ids) + 1).bit_length()
+        rank = (code & ((1 << shift) - 1)) - 1
+        n_aw = len(self.award_ids)
+        flags = [bool((code >> (shift + i)) & 1) for i in range(n_aw + len(self.invariant_ids))]
+        v = Verdict(
+            self.level_ids[rank] if rank >= 0 else None, tuple(flags[:n_aw]), tuple(flags[n_aw:])
+        )
+        self._verdicts[code] = v
+        return v
+
+    def vector_kernel(self, layout: Layout) -> Callable[..., Any]:
+        """The vectorised decisions of this version for organisations laid out by ``layout``.
+
+        The kernel is ``kernel(M, P, F, ON, n) -> (rank, awards, invariants)``: ``M`` the
+        ``uint64`` met masks (words × organisations), ``P`` the unnamed-group counts
+        (rows × organisations, already capped at each group's size), ``F`` every fact
+        the version declares (name → array or scalar, dates as ``date_key``), ``ON``
+        the assessment dates as ``date_key``. It returns the rank of the level reached
+        per organisation (-1: none; an index into ``level_ids``) and one boolean array
+        per award and per invariant, in declaration order. Organisations with earlier
+        assessments must go through ``decide`` instead. Built once per layout; needs
+        numpy 2.
+
+        Raises:
+            KeyError: the layout lacks one of this version's requirements or groups.
+        """
+        hit = self._kernels.get(id(layout))
+        if hit is not None and hit[0] is layout:
+            return hit[1]
+        import numpy as np
+
+        from iiprules._evaluate.codegen import VecGen
+
+        gen = VecGen(self, layout)
+        text = gen.function()
+
+        def as_array(x: Any, n: int) -> Any:
+            a = np.asarray(x, dtype=np.bool_)
+            return a if a.shape == (n,) else np.broadcast_to(a, (n,)).copy()
+
+        env: dict[str, Any] = {
+            **gen.consts,
+            "__builtins__": {},
+            "_bc": np.bitwise_count,
+            "_arr": as_array,
+            "_full": np.full,
+            "_I8": np.int8,
+            "_TRUE": np.True_,
+            "_FALSE": np.False_,
+            "_Z16": np.int16(0),
+            "_Z32": np.int32(0),
+        }
+        exec(compile(text, f"<iiprules {self.scope.key} vector>", "exec"), env)
+        fn: Callable[..., Any] = env["_fn"]
+        fn.__doc__ = text
+        self._kernels[id(layout)] = (layout, fn)
+        return fn
+
     # evaluation
+    def decide(self, ev: Evidence) -> Verdict:
+        """Judge one organisation's (validated) evidence, without explanations: the fast path.
+
+        Raises:
+            EvaluationError: a fact the rules need has no value and no default.
+        """
+        return self._decide(ev)
+
     def _env(self, ev: Evidence) -> tuple[_Env, tuple[str, ...], dict[str, bool]]:
         met = 0
         index = self.index
@@ -590,6 +891,8 @@ class Evaluator:
             bit = index.get(rid)
             if bit is not None:
                 met |= 1 << bit
+        # Derived requirements are decided by their mapping, never listed.
+        met &= ~self._derived_mask
         pools = [0] * len(self.pool_sizes)
         for pid, n in ev.unnamed_met.items():
             pi = self.pool_index.get(pid)
@@ -636,52 +939,41 @@ class Evaluator:
 
         Args:
             ev: evidence, already checked with ``evidence.validate``.
-            explain: also build a trace for every decision (slower).
+            explain: also build a trace for every decision (slower). Without it the
+                compiled fast path decides; both give the same decisions.
 
         Raises:
             EvaluationError: a fact the rules need has no value and no default.
         """
+        if not explain:
+            return self._fast_outcome(ev)
         env, na, derived = self._env(ev)
         for name, v in env.facts.items():
             if v is None and name in self._used_facts and name not in BUILTIN_FACTS:
-                raise EvaluationError(
-                    f"fact '{name}' is needed but missing from the evidence and has no default"
-                )
+                _missing(name)
         level_decisions = []
         for rank, (lv, node) in enumerate(self._levels):
-            ok = node.holds(env)
-            trace = node.trace(env, self) if explain else None
-            if ok:
+            trace = node.trace(env, self)
+            if trace.holds:
                 env.rank = rank
             level_decisions.append(
-                Decision(lv.id, "level", lv.title, ok, self._level_owner[lv.id], trace)
+                Decision(lv.id, "level", lv.title, trace.holds, self._level_owner[lv.id], trace)
             )
         level = self._levels[env.rank][0] if env.rank >= 0 else None
         award_decisions = {}
         for aw, node in self._awards:
-            ok = node.holds(env)
-            env.awards[aw.id] = ok
+            trace = node.trace(env, self)
+            env.awards[aw.id] = trace.holds
             award_decisions[aw.id] = Decision(
-                aw.id,
-                "award",
-                aw.title,
-                ok,
-                self._award_owner[aw.id],
-                node.trace(env, self) if explain else None,
-                aw.kind,
+                aw.id, "award", aw.title, trace.holds, self._award_owner[aw.id], trace, aw.kind
             )
         awards = tuple(award_decisions[a.id] for a in self.scope.awards)
-        invariants = tuple(
-            Decision(
-                inv.id,
-                "invariant",
-                inv.title,
-                node.holds(env),
-                self.scope.ruleset,
-                node.trace(env, self) if explain else None,
+        invariants = []
+        for inv, node in self._invariants:
+            trace = node.trace(env, self)
+            invariants.append(
+                Decision(inv.id, "invariant", inv.title, trace.holds, self.scope.ruleset, trace)
             )
-            for inv, node in self._invariants
-        )
         return Outcome(
             ev.organisation,
             ev.assessed_on,
@@ -690,10 +982,38 @@ class Evaluator:
             level.title if level else None,
             tuple(level_decisions),
             awards,
-            invariants,
+            tuple(invariants),
             ev.met,
             derived,
             na,
+            self.text,
+            self.titles,
+        )
+
+    def _full(self, ev: Evidence) -> tuple[Any, ...]:
+        fn = self._full_fn
+        if fn is None:
+            from iiprules._evaluate.codegen import SetGen
+
+            fn = self._full_fn = self._compile(SetGen(self), full=True)
+        return fn(ev)  # type: ignore[no-any-return]
+
+    def _fast_outcome(self, ev: Evidence) -> Outcome:
+        levels, rank, awards, invariants, applies, derived = self._full(ev)
+        level = self._levels[rank][0] if rank >= 0 else None
+        pick = tuple.__getitem__  # each decision pair is (when false, when true)
+        return Outcome(
+            ev.organisation,
+            ev.assessed_on,
+            self.rulesets,
+            level.id if level else None,
+            level.title if level else None,
+            tuple(map(pick, self._level_decisions, levels)),
+            tuple(map(pick, self._award_decisions, awards)),
+            tuple(map(pick, self._invariant_decisions, invariants)),
+            ev.met,
+            dict(zip(self._derived_list, derived, strict=True)),
+            tuple(itertools.compress(self._na_ids, map(operator.not_, applies))),
             self.text,
             self.titles,
         )

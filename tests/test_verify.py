@@ -216,7 +216,6 @@ def test_counterexamples_are_evidence_files_the_api_reads(tmp_path):
     assert dt.date(2009, 5, 1) == ev.assessed_on
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="core bug: credits window before year 1")
 def test_credits_near_year_one_are_an_error_not_a_crash():
     """Evidence dated in year 2 judged by a ruleset with 3-year credits should not crash the evaluator."""
     import iiprules
