@@ -57,7 +57,14 @@ from iiprules.diagnostics import (
     RulesetNotFound,
     did_you_mean,
 )
-from iiprules.evaluate import Evaluator, Outcome, Trace
+from iiprules.evaluate import (
+    Evaluator,
+    Outcome,
+    Trace,
+    history_facts,
+    whole_years,
+    years_before,
+)
 from iiprules.evidence import Evidence, read_document, validate
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import describe_cond
@@ -1097,7 +1104,7 @@ def valid_until(on: dt.date, years: int) -> dt.date:
     (29 February becoming 28 February) is not after it.
     """
     day = _add_years(on, years)
-    while _years_before(day + dt.timedelta(days=1), years) <= on:
+    while years_before(day + dt.timedelta(days=1), years) <= on:
         day += dt.timedelta(days=1)
     return day
 
@@ -1130,13 +1137,6 @@ def _prepare(
     return validate(ev, [e.scope for e in evs], elsewhere), evs
 
 
-def _years_before(on: dt.date, years: int) -> dt.date:
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
-
-
 def _add_years(on: dt.date, years: int) -> dt.date:
     try:
         return on.replace(year=on.year + years)
@@ -1144,36 +1144,9 @@ def _add_years(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year + years, day=28)
 
 
-def _whole_years(start: dt.date, end: dt.date) -> int:
-    years = end.year - start.year
-    if (end.month, end.day) < (start.month, start.day):
-        years -= 1
-    return years
-
-
-def _history_facts(ev: Evidence) -> dict[str, Any]:
-    earlier = sorted(
-        (h for h in ev.history if h.assessed_on <= ev.assessed_on), key=lambda h: h.assessed_on
-    )
-    run: list[dt.date] = []
-    nxt = ev.assessed_on
-    for h in reversed(earlier):
-        recognised = h.level is None or h.level != "none"
-        if not recognised or _years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
-            break
-        run.append(h.assessed_on)
-        nxt = h.assessed_on
-    return {
-        "assessed_on": ev.assessed_on,
-        "previous_assessed_on": earlier[-1].assessed_on if earlier else None,
-        "recognised_since": run[-1] if run else None,
-        "consecutive_recognitions": len(run),
-    }
-
-
 def _recognition_run(ev: Evidence, now: bool) -> tuple[dt.date | None, int]:
     """The start of the unbroken run of recognitions ending with the latest one, and its length."""
-    facts = _history_facts(ev)
+    facts = history_facts(ev)
     if now:
         since = facts["recognised_since"] or ev.assessed_on
         return since, facts["consecutive_recognitions"] + 1
@@ -1188,7 +1161,7 @@ def _recognition_run(ev: Evidence, now: bool) -> tuple[dt.date | None, int]:
             if run:
                 break
             continue
-        if nxt is not None and _years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
+        if nxt is not None and years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
             break
         run.append(h.assessed_on)
         nxt = h.assessed_on
@@ -1292,7 +1265,7 @@ def _credits(
                 years = getattr(c, "credit_years", None)
                 if years is None:
                     continue
-                since = _years_before(ev.assessed_on, years)
+                since = years_before(ev.assessed_on, years)
                 for rid, r in select(scope, c.selection).items():
                     if isinstance(r.node, m.Unnamed) or rid in ev.met:
                         continue
@@ -1731,7 +1704,7 @@ class _Builder:
         out: dict[str, Any] = {}
         for name, fact in {**BUILTIN_FACTS, **self.scope.facts}.items():
             out[name] = self.ev.facts[name] if name in self.ev.facts else fact.default
-        out.update(_history_facts(self.ev))
+        out.update(history_facts(self.ev))
         return out
 
     def neg(self, e: Any) -> Any:
@@ -1808,7 +1781,7 @@ class _Builder:
     def _window(self, years: int) -> tuple[set[str], dict[str, int]]:
         hit = self._windows.get(years)
         if hit is None:
-            since = _years_before(self.ev.assessed_on, years)
+            since = years_before(self.ev.assessed_on, years)
             met: set[str] = set()
             pools: dict[str, int] = {}
             for h in self.ev.history:
@@ -1889,7 +1862,7 @@ class _Builder:
                 return _Const(have is not None and _OPS[op](have, v), ((c, self._given(f)),))
             case m.YearsSince(fact=f, op=op, n=n):
                 start = self.facts.get(f)
-                ok = start is not None and _OPS[op](_whole_years(start, self.ev.assessed_on), n)
+                ok = start is not None and _OPS[op](whole_years(start, self.ev.assessed_on), n)
                 return _Const(ok, ((c, self._given(f)),))
             case m.Const(value=v):
                 return _Const(v, ((c, ""),))

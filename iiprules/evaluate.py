@@ -235,7 +235,7 @@ class _Env:
         key = (years, self.met)
         hit = self._credits.get(key)
         if hit is None:
-            since = _years_before(self.on, years)
+            since = years_before(self.on, years)
             met, pools = self.met, list(self.pools)
             for date, hmask, hpools in self.history:
                 if since <= date <= self.on:
@@ -245,7 +245,8 @@ class _Env:
         return hit
 
 
-def _years_before(on: dt.date, years: int) -> dt.date:
+def years_before(on: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (28 February for 29 February; never before year 1)."""
     if on.year - years < dt.MINYEAR:
         # A window reaching back before year 1 starts at the first day there is; replacing
         # the year would raise ValueError, which evaluation must never do.
@@ -788,7 +789,7 @@ class Evaluator:
             met: frozenset[str], pools: tuple[int, ...], history: Sequence[Earlier], on: dt.date,
             years: int,
         ) -> tuple[frozenset[str], tuple[int, ...], frozenset[str]]:  # fmt: skip
-            since = _years_before(on, years)
+            since = years_before(on, years)
             window = [h for h in history if since <= h.assessed_on <= on]
             got = frozenset().union(*(h.met for h in window))
             best = list(pools)
@@ -1033,7 +1034,7 @@ def history_facts(ev: Evidence) -> dict[str, Any]:
     nxt = ev.assessed_on
     for h in reversed(earlier):
         recognised = h.level is None or h.level != "none"
-        if not recognised or _years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
+        if not recognised or years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
             break
         run.append(h.assessed_on)
         nxt = h.assessed_on

@@ -38,20 +38,13 @@ from hypothesis import strategies as st
 from iiprules import model as m
 from iiprules.api import evaluator_for, load
 from iiprules.check import BUILTIN_FACTS, CheckedRuleset, Snapshot, select, walk_cond
-from iiprules.evaluate import Evaluator, Outcome
+from iiprules.evaluate import Evaluator, Outcome, years_before
 from iiprules.evidence import Earlier, Evidence, validate
 
 __all__ = ["Plan", "as_document", "evidence_for"]
 
 #: How far past a version's effective date (when it has no end) evidence is dated.
 OPEN_ENDED_YEARS = 15
-
-
-def _years_before(on: dt.date, years: int) -> dt.date:
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
 
 
 @frozen
@@ -264,19 +257,19 @@ def _history(
     out: list[Earlier] = []
     # Credits: on the first day of their window (just in), or the day before (just out).
     for years, ids in sorted(credits.items()):
-        start = _years_before(on, years)
+        start = years_before(on, years)
         when = start - dt.timedelta(days=draw(st.sampled_from([0, 0, 0, 1])))
         out.append(Earlier(when, frozenset(ids), {}, None, "none"))
     # Recognitions: an unbroken run, each within 3 years of the next (or one day late).
     n = runs if runs is not None else draw(st.integers(0, 4))
     d = on
     for _ in range(n):
-        d = _years_before(d, 3) + dt.timedelta(days=draw(st.sampled_from([0, 0, 30, 400, -1])))
+        d = years_before(d, 3) + dt.timedelta(days=draw(st.sampled_from([0, 0, 30, 400, -1])))
         d = min(d, on)
         out.append(Earlier(d, frozenset(), {}, None, draw(st.sampled_from([None, None, "none"]))))
     if listable and draw(st.booleans()):
         extra = draw(st.sets(st.sampled_from(listable), max_size=6))
-        when = draw(st.dates(_years_before(on, 6), on))
+        when = draw(st.dates(years_before(on, 6), on))
         out.append(Earlier(when, frozenset(extra)))
     return draw(st.permutations(out))
 
@@ -426,7 +419,7 @@ class _Aim:
                 if f in BUILTIN_FACTS:
                     return _Want(runs=max(n, 0) // 3 + 1)
                 years = _boundary(op, n, want)
-                return _Want(facts={f: _years_before(self.on, max(years, 0))})
+                return _Want(facts={f: years_before(self.on, max(years, 0))})
         return _Want()
 
     def _total(self, s: m.Selection) -> int:

@@ -44,6 +44,7 @@ import z3
 
 from iiprules import model as m
 from iiprules.check import BUILTIN_FACTS, Snapshot, select, walk_cond
+from iiprules.evaluate import years_before
 
 #: Earliest and latest dates evidence can carry (Python's own range).
 FIRST_DAY = dt.date(1, 1, 1)
@@ -67,14 +68,6 @@ def _key(y: Any, mo: Any, d: Any) -> Any:
 def date_key(d: dt.date) -> int:
     """The order key of a date, as ``ZDate.key`` computes it."""
     return int(_key(d.year, d.month, d.day))
-
-
-def years_before(on: dt.date, years: int) -> dt.date:
-    """The first day of a credit window (``evaluate._years_before``)."""
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
 
 
 class ZDate:
