@@ -265,8 +265,23 @@ def evaluate(
     return combine([e.evaluate(ev, explain) for e in evaluators])
 
 
+_ELSEWHERE: dict[tuple[Evaluator, ...], dict[str, str]] = {}
+
+
 def _elsewhere(evaluators: Sequence[Evaluator]) -> dict[str, str]:
-    """Requirement ids of other versions of the rulesets judging, with their version."""
+    """Requirement ids of other versions of the rulesets judging, with their version.
+
+    Evaluators are compiled once and cached, so the table is built once per set of them
+    rather than on every organisation judged.
+    """
+    key = tuple(evaluators)
+    hit = _ELSEWHERE.get(key)
+    if hit is None:
+        hit = _ELSEWHERE[key] = _build_elsewhere(evaluators)
+    return hit
+
+
+def _build_elsewhere(evaluators: Sequence[Evaluator]) -> dict[str, str]:
     out: dict[str, str] = {}
     for e in evaluators:
         for s in (e.scope.base, e.scope):
