@@ -42,6 +42,9 @@ class GoldenFailure(Exception):
 class BadCase(pytest.Item):
     def __init__(self, *, path: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # pytest-lsp's runtest hook expects every item to have funcargs (it returns
+        # without yielding otherwise, which pluggy reports as an error).
+        self.funcargs: dict[str, Any] = {}
         self.rules = path
 
     def runtest(self) -> None:
@@ -72,6 +75,7 @@ class GoodCase(pytest.Item):
         super().__init__(**kwargs)
         self.rules = path
         self.case = case
+        self.funcargs: dict[str, Any] = {}
 
     def runtest(self) -> None:
         result = api.check_file(self.rules)
