@@ -82,3 +82,10 @@ def test_nothing_in_the_pipeline_imports_the_outside_modules():
     for name in ORDER:
         if (PACKAGE / f"{name}.py").exists():
             assert set() == imports_of(PACKAGE / f"{name}.py") & {"sphinxext", "lexer", "_sphinx"}
+
+
+def test_check_subpackage_imports_only_below_check():
+    """iiprules._check, the checker's insides, imports only model, diagnostics and syntax."""
+    allowed = {"model", "diagnostics", "syntax", "_check"}
+    for path in (PACKAGE / "_check").glob("*.py"):
+        assert set() == imports_of(path) - allowed, path.name
