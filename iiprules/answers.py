@@ -31,14 +31,11 @@ the evaluator itself before it is returned.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import heapq
 import itertools
-import json
 import math
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -841,6 +838,24 @@ def why_not(outcome: Outcome, scopes: Iterable[Snapshot] | None = None) -> WhyNo
         walker = _WhyWalker(outcome, scope, reqs, by_req)
         shortfalls.append(Shortfall(d.id, d.kind, d.title, d.ruleset, walker.failures(d.trace)))
     return WhyNot(outcome.organisation, outcome.level, outcome.level_title, tuple(shortfalls))
+
+
+def why_not_of(
+    evidence: api.EvidenceLike, rulesets: Sequence[str] | str | None = None
+) -> WhyNot:
+    """``why_not`` from evidence: validate it, judge it with explanations, then explain.
+
+    Args:
+        evidence: a YAML/JSON file, a mapping or an ``Evidence``.
+        rulesets: refs as for ``api.evaluate``; None for every packaged ruleset in force.
+
+    Raises:
+        EvidenceError: the evidence is malformed.
+        RulesetNotFound: a ruleset is missing.
+    """
+    ev, evs = _prepare(evidence, rulesets, None)
+    outcome = api.evaluate(ev, rulesets, explain=True)
+    return why_not(outcome, [e.scope for e in evs])
 
 
 def critical(
@@ -2533,117 +2548,3 @@ def _pending_solve(
         status = "undecided" if yes and no else ("yes" if yes else "no")
         awards.append((status, _names(p, _mentioned(p, r)) if status == "undecided" else ()))
     return _PendingResult(lo, hi, _names(p, dec), tuple(awards), False)
-
-
-# =====================================================================================
-# Command line
-# =====================================================================================
-
-
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("evidence", help="evidence file (.yaml, .yml or .json)")
-    p.add_argument(
-        "--ruleset",
-        action="append",
-        metavar="NAME_OR_PATH[@VERSION]",
-        help="judge by this ruleset (repeatable); default: every packaged ruleset in force",
-    )
-    p.add_argument("--format", choices=["text", "json"], default="text")
-
-
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date (YYYY-MM-DD), got {text!r}") from None
-
-
-def _emit(args: argparse.Namespace, result: Any) -> int:
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(result.render())
-    return 0
-
-
-def cmd_plan(args: argparse.Namespace) -> int:
-    """``iiprules plan``: the exact fewest or cheapest additional requirements for a target."""
-    result = plan(
-        args.evidence,
-        args.target,
-        cost=args.cost,
-        alternatives=args.alternatives,
-        rulesets=args.ruleset or None,
-    )
-    return _emit(args, result)
-
-
-def cmd_why_not(args: argparse.Namespace) -> int:
-    """``iiprules why-not``: what the next level and each award not reached lack."""
-    ev, evs = _prepare(args.evidence, args.ruleset or None, None)
-    outcome = api.evaluate(ev, args.ruleset or None, explain=True)
-    return _emit(args, why_not(outcome, [e.scope for e in evs]))
-
-
-def cmd_critical(args: argparse.Namespace) -> int:
-    """``iiprules critical``: the evidence whose loss alone changes the outcome."""
-    return _emit(args, critical(args.evidence, args.ruleset or None))
-
-
-def cmd_pending(args: argparse.Namespace) -> int:
-    """``iiprules pending``: the outcome as a range over the pending requirements."""
-    return _emit(args, pending_range(args.evidence, args.ruleset or None))
-
-
-def cmd_lapse(args: argparse.Namespace) -> int:
-    """``iiprules lapse``: when the recognition lapses and which credits expire when."""
-    return _emit(args, lapse_forecast(args.evidence, args.on, args.ruleset or None))
-
-
-def _alternatives_arg(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
-    return n
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``plan``, ``why-not``, ``critical``, ``pending`` and ``lapse``."""
-    p = subparsers.add_parser(
-        "plan", help="the fewest (or cheapest) additional requirements for a level or award"
-    )
-    _add_common(p)
-    p.add_argument("--target", required=True, metavar="LEVEL_OR_AWARD")
-    p.add_argument("--cost", metavar="FILE", help="YAML/JSON: requirement, kind or group → cost")
-    p.add_argument(
-        "--alternatives",
-        type=_alternatives_arg,
-        default=DEFAULT_ALTERNATIVES,
-        metavar="N",
-        help=f"list up to N equally good alternatives (default {DEFAULT_ALTERNATIVES})",
-    )
-    p.set_defaults(func=cmd_plan)
-
-    p = subparsers.add_parser("why-not", help="what the next level and each award not reached lack")
-    _add_common(p)
-    p.set_defaults(func=cmd_why_not)
-
-    p = subparsers.add_parser(
-        "critical", help="requirements whose loss alone lowers the level or loses an award"
-    )
-    _add_common(p)
-    p.set_defaults(func=cmd_critical)
-
-    p = subparsers.add_parser(
-        "pending", help="the level and awards as a range over the pending requirements"
-    )
-    _add_common(p)
-    p.set_defaults(func=cmd_pending)
-
-    p = subparsers.add_parser("lapse", help="when the recognition lapses; which credits expire")
-    _add_common(p)
-    p.add_argument("--on", type=_date_arg, metavar="DATE", help="forecast for this date")
-    p.set_defaults(func=cmd_lapse)

@@ -18,17 +18,14 @@ counts per level and award, moves up and down, and the organisations that
 change with the first decision that differs.
 
 The docs build uses ``diff_snapshots``/``version_diffs`` and the renderers;
-the CLI adds ``iiprules diff`` (``add_commands``). Nothing here prints except
-the command.
+``iiprules diff`` lives in ``iiprules.cli.diff``. Nothing here prints.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import itertools
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1519,115 +1516,3 @@ def render_impact_markdown(im: Impact) -> str:
 def render_impact_json(im: Impact) -> str:
     """The impact as JSON (``Impact.to_dict``)."""
     return json.dumps(im.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-
-# -- the command -------------------------------------------------------------------------
-
-HELP = """\
-Compare two ruleset versions, or two rulesets.
-
-OLD and NEW are NAME@VERSION (standard@2004), NAME (its newest version), or a
-.rules path (optionally PATH@VERSION). Without NEW, every version of OLD is
-compared with the one before it.
-
-The structural diff lists parts, topics, principles and indicators added or
-removed; requirements added, removed, reworded (text changed), moved
-(indicator or part changed) or otherwise changed; facts; and levels, awards
-and invariants added, removed, or with a changed condition. A condition whose
-numbers alone changed is a threshold change ("at least 26 → 30 of
-The wider framework"). Conditions are shown in rules text and in plain English.
-
---population DIR_OR_FILE judges every organisation under OLD and under NEW,
-each version pinned (the assessment date does not choose it), and reports how
-many move up, down or stay per level, who gains or loses each award, the most
-common reasons, and the organisations that change with the first decision
-that differs. A population is a folder of .yaml/.yml/.json evidence files (and
-.jsonl files), or a .jsonl file with one evidence mapping per line (see
-'iiprules generate'). Requirements and facts a version does not know are
-ignored on that side.
-
---award A --vs B compares award A under OLD with award B under NEW, for
-options that are different awards, e.g. Option 1 (themed) against Option 3
-(partner-linked):
-
-  iiprules diff lm_theme partner_award --population examples/ \\
-      --award lm_themed --vs lm_partner
-
-"gained" counts organisations eligible for B but not for A; "lost" the
-reverse. Levels are still compared.
-"""
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    """Print the structural diff and, with ``--population``, the impact."""
-    fmt = args.format
-    if args.new is None:
-        checked = api.load(args.old)
-        diffs = version_diffs(checked)[1:]
-        if not diffs:
-            print(f"iiprules: '{checked.name}' has only one version", file=sys.stderr)
-            return 2
-    else:
-        diffs = [diff_refs(args.old, args.new)]
-    if args.population is None:
-        if fmt == "json":
-            data = [d.to_dict() for d in diffs]
-            sys.stdout.write(
-                json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
-            )
-        else:
-            render = render_markdown if fmt == "markdown" else render_text
-            sys.stdout.write("\n".join(render(d) for d in diffs))
-        return 0
-    if args.new is None:
-        print("iiprules: --population needs both OLD and NEW", file=sys.stderr)
-        return 2
-    im = impact(args.old, args.new, args.population, args.award, args.vs, args.limit)
-    if fmt == "json":
-        data = {"impact": im.to_dict()}
-        if not args.impact_only:
-            data = {"diff": diffs[0].to_dict(), **data}
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    else:
-        md = fmt == "markdown"
-        structure = "" if args.impact_only else (render_markdown if md else render_text)(diffs[0])
-        rendered = (render_impact_markdown if md else render_impact_text)(im)
-        sys.stdout.write(structure + ("\n" if structure else "") + rendered)
-    print(
-        f"(judged {im.organisations} organisation(s) under both in {im.seconds:.2f} s)",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``iiprules diff``."""
-    p = subparsers.add_parser(
-        "diff",
-        help="what changed between two versions, and whom it affects (--population)",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("old", metavar="OLD", help="NAME[@VERSION] or PATH[@VERSION]")
-    p.add_argument("new", metavar="NEW", nargs="?", help="NAME[@VERSION] or PATH[@VERSION]")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
-    p.add_argument(
-        "--population",
-        metavar="DIR_OR_FILE",
-        help="judge these organisations under both and report who moves",
-    )
-    p.add_argument("--award", metavar="ID", help="with --population: compare this award of OLD")
-    p.add_argument(
-        "--vs", metavar="ID", help="with --award: ... with this award of NEW (default: same id)"
-    )
-    p.add_argument(
-        "--limit",
-        type=int,
-        default=50,
-        metavar="N",
-        help="list at most N organisations that change (0: all; default 50)",
-    )
-    p.add_argument(
-        "--impact-only", action="store_true", help="with --population: skip the structural diff"
-    )
-    p.set_defaults(func=cmd_diff)

@@ -56,12 +56,10 @@ G9. Dates: uniform within the version's effective range; a version with no
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import random
 import re
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -465,78 +463,3 @@ def write_yaml_dir(records: Iterator[dict[str, Any]], folder: Path) -> int:
         (folder / name).write_text(text, encoding="utf-8")
         count += 1
     return count
-
-
-# -- the command -------------------------------------------------------------------------
-
-HELP = """\
-Write plausible evidence for N organisations, for trying rulesets and 'iiprules
-diff --population'. The same --seed gives byte-identical output.
-
---ruleset NAME@VERSION dates every assessment within that version's range (a
-version without an end date is taken to run 3 years); NAME alone spreads the
-dates over every version, each organisation fitting the version in force on its
-date. Repeat --ruleset to add the parts no level needs (and the facts) of
-further rulesets, e.g. --ruleset lm_theme --ruleset partner_award for a
-population to compare Option 1 with Option 3.
-
---format jsonl (the default) writes one evidence mapping per line to --out
-FILE or to stdout, streaming, in constant memory; --format yaml writes one
-file per organisation into --out DIR.
-
-Assumed proportions (see the module docstring of iiprules.generate, G1-G9):
-15% not recognised (1-3 Standard requirements short); 72.5% the Standard only;
-10% Bronze, 2% Silver (2.4% of those recognised: fewer than 3%), 0.5% Gold;
-sizes 2-9 22%, 10-49 40%, 50-249 27%, 250-999 8%, 1,000+ 3%; representative
-groups more likely in larger and public-sector organisations; 50% of those
-recognised have 1-6 earlier assessments 2.5-3 years apart (10% of gaps lapse);
-8% take part in parts no level needs (topics of stretch, partner criteria).
-"""
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    """Write the population."""
-    if args.n < 0:
-        print("iiprules: -n must be 0 or more", file=sys.stderr)
-        return 2
-    records = generate(args.ruleset, args.n, args.seed)
-    if args.format == "yaml":
-        if not args.out:
-            print("iiprules: --format yaml needs --out DIR", file=sys.stderr)
-            return 2
-        count = write_yaml_dir(records, Path(args.out))
-    elif args.out:
-        out = Path(args.out)
-        if out.is_dir():
-            print(f"iiprules: {out} is a folder; give a file for JSONL", file=sys.stderr)
-            return 2
-        with out.open("w", encoding="utf-8", newline="\n") as f:
-            count = write_jsonl(records, f)
-    else:
-        count = write_jsonl(records, sys.stdout)
-    if args.out:
-        print(f"wrote {count} organisation(s) to {args.out}", file=sys.stderr)
-    return 0
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``iiprules generate``."""
-    p = subparsers.add_parser(
-        "generate",
-        help="write plausible evidence for N organisations (JSONL or YAML)",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "--ruleset",
-        required=True,
-        action="append",
-        metavar="NAME[@VERSION]",
-        help="e.g. standard@2009; repeat to add the optional parts and facts of further "
-        "rulesets (--ruleset lm_theme --ruleset partner_award)",
-    )
-    p.add_argument("-n", type=int, default=100, help="how many organisations (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", metavar="FILE|DIR", help="JSONL file, or folder for YAML")
-    p.add_argument("--format", choices=["jsonl", "yaml"], default="jsonl")
-    p.set_defaults(func=cmd_generate)

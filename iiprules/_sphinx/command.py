@@ -11,7 +11,6 @@ a Sphinx warning at the directive, not a crashed build.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import shlex
@@ -98,10 +97,11 @@ class CliReference(SphinxDirective):
         os.environ["COLUMNS"] = "88"  # argparse wraps help to the terminal width
         try:
             cli = _cli()
-            self.env.note_dependency(str(Path(cli.__file__).resolve()))
+            for module in sorted(Path(cli.__file__).resolve().parent.glob("*.py")):
+                self.env.note_dependency(str(module))
             parser = cli.build_parser()
             out: list[nodes.Node] = [self._block(parser.format_help())]
-            for name, help_text, sub in _subcommands(parser):
+            for name, help_text, sub in cli.subcommands(parser):
                 sec = nodes.section(ids=[f"iip-cli-{name}"])
                 self.state.document.note_implicit_target(sec)
                 title = f"iiprules {name}"
@@ -127,13 +127,3 @@ class CliReference(SphinxDirective):
         text = text.rstrip()
         return nodes.literal_block(text, text, language="text")
 
-
-def _subcommands(parser: argparse.ArgumentParser
-                 ) -> list[tuple[str, str, argparse.ArgumentParser]]:
-    out = []
-    for action in parser._actions:  # argparse keeps subparsers here; no public accessor
-        if isinstance(action, argparse._SubParsersAction):
-            helps = {a.dest: a.help or "" for a in action._choices_actions}
-            for name, sub in action.choices.items():
-                out.append((name, helps.get(name, ""), sub))
-    return out

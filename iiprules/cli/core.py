@@ -1,9 +1,8 @@
-"""The ``iiprules`` command: check, evaluate, explain, test, fmt.
+"""``iiprules check``, ``evaluate``, ``explain``, ``test`` and ``fmt``: the pipeline's stages.
 
-Input → output: command-line arguments → text on stdout/stderr and an exit
-code. Thin by design: every command is a call into the public API and a
-renderer. Bad input of any kind is one clear message and exit code 2, never a
-traceback.
+Input → output: paths and evidence files → diagnostics, outcomes, explanation
+trees, example results or formatted rules text on stdout, and an exit code.
+Each command is a call into the public API and a renderer.
 """
 
 from __future__ import annotations
@@ -11,33 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from iiprules import api
-from iiprules.diagnostics import (
-    Diagnostic,
-    EvaluationError,
-    EvidenceError,
-    RulesError,
-    RulesetNotFound,
-    render_all,
+from iiprules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    print_diagnostics,
+    rulesets_arg,
 )
+from iiprules.diagnostics import Diagnostic
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import render_json, render_markdown, render_text, render_tree
 from iiprules.syntax import comment_lines, parse, unparse
-
-#: Exit codes, in one place.
-EXIT_OK = 0
-EXIT_FAILED = 1  # the rules have errors, or examples failed
-EXIT_BAD_INPUT = 2  # unreadable or malformed input, unknown names
-EXIT_INTERNAL = 70  # a bug in iiprules
-
-
-def _print_diagnostics(diags: Sequence[object]) -> None:
-    if diags:
-        print(render_all(diags), file=sys.stderr)  # type: ignore[arg-type]
-        print(file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -57,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.format == "json":
             found.extend(_diagnostic_dict(d) for d in shown)
         else:
-            _print_diagnostics(shown)
+            print_diagnostics(shown)
         errors += len(result.errors)
         warnings += len(result.warnings)
     if args.format == "json":
@@ -80,10 +67,6 @@ def _diagnostic_dict(d: Diagnostic) -> dict[str, object]:
     return out
 
 
-def _rulesets_arg(args: argparse.Namespace) -> list[str] | None:
-    return args.ruleset or None
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Judge one organisation's evidence and print the outcome (or a whole population)."""
     if args.population is not None:
@@ -98,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     ev = load_evidence(args.evidence)
-    outcome = api.evaluate(ev, _rulesets_arg(args), explain=True)
+    outcome = api.evaluate(ev, rulesets_arg(args), explain=True)
     if args.format == "json":
         sys.stdout.write(render_json(outcome, explanation=not args.brief, evidence=ev))
     elif args.format == "markdown":
@@ -114,7 +97,7 @@ def _evaluate_population(args: argparse.Namespace) -> int:
         print("iiprules: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_BAD_INPUT
     summary = api.evaluate_population(
-        args.population, _rulesets_arg(args), out=args.out, jobs=args.jobs
+        args.population, rulesets_arg(args), out=args.out, jobs=args.jobs
     )
     # With the rows on standard output, the table goes to standard error.
     table = sys.stderr if args.out == "-" else sys.stdout
@@ -135,7 +118,7 @@ def _evaluate_population(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the full explanation tree of every decision."""
     ev = load_evidence(args.evidence)
-    outcome = api.evaluate(ev, _rulesets_arg(args), explain=True)
+    outcome = api.evaluate(ev, rulesets_arg(args), explain=True)
     if args.format == "json":
         sys.stdout.write(render_json(outcome, evidence=ev))
     else:
@@ -153,7 +136,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     for f in files:
         result = api.check_file(f)
         if result.checked is None:
-            _print_diagnostics(result.errors)
+            print_diagnostics(result.errors)
             failed += 1
             continue
         for r in api.run_examples(result.checked):
@@ -200,16 +183,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, one subcommand per stage a user runs."""
-    parser = argparse.ArgumentParser(
-        prog="iiprules",
-        description="Investors in People rules as code: check rulesets, judge organisations.",
-    )
-    parser.add_argument("--version", action="version", version="iiprules 0.1.0")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
+def register(subparsers: Any) -> None:
+    """Add ``check``, ``evaluate``, ``explain``, ``test`` and ``fmt``."""
+    p = subparsers.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="show errors only")
     p.add_argument("--format", choices=["text", "json"], default="text",
@@ -220,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", cmd_evaluate, "judge an organisation's evidence"),
         ("explain", cmd_explain, "show why, decision by decision"),
     ):
-        p = sub.add_parser(name, help=helptext)
+        p = subparsers.add_parser(name, help=helptext)
         if name == "evaluate":
             p.add_argument(
                 "evidence", nargs="?", help="evidence file (.yaml, .yml or .json); or --population"
@@ -260,71 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--brief", action="store_true", help="JSON without the explanation")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("test", help="run the examples embedded in rulesets")
+    p = subparsers.add_parser("test", help="run the examples embedded in rulesets")
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
     p.set_defaults(func=cmd_test)
 
-    p = sub.add_parser("fmt", help="print rulesets in the canonical layout")
+    p = subparsers.add_parser("fmt", help="print rulesets in the canonical layout")
     p.add_argument("paths", nargs="+")
     group = p.add_mutually_exclusive_group()
     group.add_argument("-w", "--write", action="store_true", help="rewrite the files")
     group.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     p.set_defaults(func=cmd_fmt)
-
-    # Feature modules register their own subcommands (one entry each, below).
-    for add_commands in _feature_commands():
-        add_commands(sub)
-    return parser
-
-
-def _feature_commands() -> list:  # type: ignore[type-arg]
-    """The ``add_commands(subparsers)`` functions of the feature modules."""
-    import importlib
-
-    out = []
-    for module in FEATURES:
-        out.append(importlib.import_module(module).add_commands)
-    return out
-
-
-#: Modules that add subcommands through an ``add_commands(subparsers)`` function.
-#: Each subcommand's ``func(args) -> int`` may raise the library's errors; ``main``
-#: turns them into messages and exit codes.
-FEATURES: tuple[str, ...] = (
-    "iiprules.verify",
-    "iiprules.diff",
-    "iiprules.generate",
-    "iiprules.answers",
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except RulesError as exc:
-        _print_diagnostics(exc.diagnostics)
-        return EXIT_BAD_INPUT
-    except (EvidenceError, RulesetNotFound) as exc:
-        print(f"iiprules: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except EvaluationError as exc:
-        print(f"iiprules: cannot evaluate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        print(
-            f"iiprules: internal error ({exc.__class__.__name__}: {exc}); please report it",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
