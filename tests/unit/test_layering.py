@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "iiprules"
 ORDER = [
     "model",
     "diagnostics",
+    "_parser_build",
     "syntax",
     "check",
     "evidence",
