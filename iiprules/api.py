@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,10 +260,79 @@ def evaluate(
         RulesError: a ruleset has errors.
     """
     ev = load_evidence(evidence)
-    refs = [rulesets] if isinstance(rulesets, str) else rulesets
-    evaluators = evaluators_for(ev, refs)
-    ev = validate(ev, [e.scope for e in evaluators], _elsewhere(evaluators))
-    return combine([e.evaluate(ev, explain) for e in evaluators])
+    refs = (rulesets,) if isinstance(rulesets, str) else tuple(rulesets or ())
+    judges = _judges(refs, ev.assessed_on)
+    ev = validate(ev, judges.scopes, judges.elsewhere)
+    return combine([e.evaluate(ev, explain) for e in judges.evaluators])
+
+
+class _Judges:
+    """The evaluators for some refs on a date, what validating needs, and when to look again.
+
+    ``evaluate`` is called once per organisation; finding its rulesets through the
+    file system each time (``Path.resolve``, ``stat``, a folder listing) cost more
+    than judging. The answer is kept per (refs, date, working folder) and used while
+    the files it came from keep their modification times: one ``os.stat`` per file,
+    as ``load`` itself checks them.
+    """
+
+    __slots__ = ("elsewhere", "evaluators", "scopes", "stamps")
+
+    def __init__(self, evaluators: list[Evaluator], stamps: tuple[tuple[str, int], ...]) -> None:
+        self.evaluators = evaluators
+        self.scopes = [e.scope for e in evaluators]
+        self.elsewhere = _elsewhere(evaluators)
+        self.stamps = stamps
+
+    def fresh(self) -> bool:
+        """Whether every file the answer came from is unchanged."""
+        for path, mtime in self.stamps:
+            try:
+                if os.stat(path).st_mtime_ns != mtime:
+                    return False
+            except OSError:
+                return False
+        return True
+
+
+_JUDGES: dict[tuple[tuple[str, ...], dt.date, str], _Judges] = {}
+
+
+def _judges(refs: tuple[str, ...], on: dt.date) -> _Judges:
+    """``evaluators_for`` with the answer kept while its files are unchanged (see ``_Judges``)."""
+    names = [split_ref(r)[0] for r in refs]
+    # a ref other than an absolute path may name a file in the working folder
+    here = os.getcwd() if any(not os.path.isabs(n) for n in names) else ""
+    key = (refs, on, here)
+    hit = _JUDGES.get(key)
+    if hit is not None and hit.fresh():
+        return hit
+    stamps = _stamps(names)
+    evaluators = evaluators_for(Evidence("", on), list(refs) or None)
+    hit = _JUDGES[key] = _Judges(evaluators, stamps)
+    return hit
+
+
+def _stamps(names: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """The files (and, for every packaged ruleset, the folder) a lookup depends on."""
+    paths: list[str] = []
+    if not names:
+        folder = packaged_dir()
+        paths.append(str(folder))
+        paths.extend(str(folder / f"{n}{RULES_SUFFIX}") for n in packaged_names())
+    for name in names:
+        p = Path(name)
+        if p.suffix == RULES_SUFFIX or p.exists():
+            paths.append(str(p))
+        else:
+            paths.append(str(packaged_dir() / f"{name}{RULES_SUFFIX}"))
+    out: list[tuple[str, int]] = []
+    for path in paths:
+        try:
+            out.append((path, os.stat(path).st_mtime_ns))
+        except OSError:
+            out.append((path, -1))
+    return tuple(out)
 
 
 _ELSEWHERE: dict[tuple[Evaluator, ...], dict[str, str]] = {}

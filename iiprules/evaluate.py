@@ -1078,6 +1078,8 @@ def combine(outcomes: Sequence[Outcome]) -> Outcome:
     """
     if not outcomes:
         raise EvaluationError("no ruleset was evaluated")
+    if len(outcomes) == 1:
+        return outcomes[0]  # what the loop below would copy, unchanged
     first = next((o for o in outcomes if o.levels), outcomes[0])
     rulesets: list[tuple[str, str]] = []
     awards: dict[str, Decision] = {}
