@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "iiprules.cli.diff",
     "iiprules.cli.generate",
     "iiprules.cli.answers",
+    "iiprules.cli.lsp",
 )
 
 

@@ -22,7 +22,7 @@ from lark.exceptions import LarkError
 from lark.lexer import PatternStr
 from lsprotocol import types as lsp
 
-from iiprules.check import Snapshot
+from iiprules.check import BUILTIN_FACTS, Snapshot
 from iiprules.lsp import names as n
 from iiprules.lsp.state import Doc, State
 
@@ -49,7 +49,8 @@ def accepted(text: str) -> set[str] | None:
     try:
         ip = _parser().parse_interactive(text)
         ip.exhaust_lexer()
-        return set(ip.accepts())
+        found: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
+        return set(found)
     except (LarkError, RecursionError):
         return None
 
@@ -163,7 +164,8 @@ def _scope_names(scope: Snapshot, kind: str) -> dict[str, str]:
         case "indicator":
             return {k: i.node.title for k, i in scope.indicators.items()}
         case "fact":
-            return {k: f"{f.type} fact" for k, f in scope.facts.items()}
+            facts = {**BUILTIN_FACTS, **scope.facts}
+            return {k: f.meta.doc or f"{f.type} fact" for k, f in facts.items()}
         case "level":
             return {lv.id: lv.title for lv in scope.levels}
         case "award":

@@ -44,7 +44,7 @@ def _selections(node: Any) -> Iterator[tuple[m.Selection, bool]]:
             continue
         if not attrs.has(type(x)) or isinstance(x, m.Span | m.Meta):
             continue
-        if isinstance(x, _COUNTED + (m.Quantified,)):
+        if isinstance(x, (*_COUNTED, m.Quantified)):
             yield x.selection, isinstance(x, _COUNTED)
             continue
         if isinstance(x, m.GivenMet):
@@ -110,18 +110,20 @@ def _lens_title(r: ExampleResult) -> str:
 def code_lenses(state: State, doc: Doc) -> list[lsp.CodeLens]:
     """A lens over each example saying whether it passes; clicking runs them again."""
     found = results(state, doc)
-    command = lsp.Command
     if found is None:
         first = next((t for t in doc.tokens if t.text == "example"), None)
         if first is None:
             return []
         at = doc.lines.range(first.start, first.end)
-        return [lsp.CodeLens(at, command("examples not run: the ruleset has errors", ""))]
+        title = "examples not run: the ruleset has errors"
+        return [lsp.CodeLens(at, lsp.Command(title=title, command=""))]
     out: list[lsp.CodeLens] = []
     for r in found:
         line = max(r.span.line - 1, 0)
         at = lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))
-        out.append(lsp.CodeLens(at, command(_lens_title(r), RUN_EXAMPLES, [doc.uri])))
+        out.append(lsp.CodeLens(at, lsp.Command(
+            title=_lens_title(r), command=RUN_EXAMPLES, arguments=[doc.uri]
+        )))
     return out
 
 

@@ -18,7 +18,15 @@ from collections.abc import Iterator, Mapping
 from lsprotocol import types as lsp
 
 from iiprules import model as m
-from iiprules.check import ReqInfo, Snapshot, cond_selections, select, size, walk_cond
+from iiprules.check import (
+    BUILTIN_FACTS,
+    ReqInfo,
+    Snapshot,
+    cond_selections,
+    select,
+    size,
+    walk_cond,
+)
 from iiprules.explain import describe_cond
 from iiprules.lsp import names as n
 from iiprules.lsp.state import Doc, State
@@ -26,8 +34,12 @@ from iiprules.lsp.state import Doc, State
 #: How many ids a hover lists before it says "and N more".
 MAX_LISTED = 40
 
-_SEL_KINDS = {"part": m.SelPart, "indicator": m.SelIndicator, "principle": m.SelPrinciple,
-              "topic": m.SelTopic}
+_SEL_KINDS: dict[str, type[m.SelPart | m.SelIndicator | m.SelPrinciple | m.SelTopic]] = {
+    "part": m.SelPart,
+    "indicator": m.SelIndicator,
+    "principle": m.SelPrinciple,
+    "topic": m.SelTopic,
+}
 
 
 def hover(state: State, doc: Doc, pos: lsp.Position) -> lsp.Hover | None:
@@ -117,7 +129,7 @@ def describe_name(state: State, doc: Doc, name: n.Name, scope: Snapshot | None) 
                 if inv.id == name.name:
                     return describe_decision(scope, "invariant", inv.id, inv.title, inv.holds)
         case "fact":
-            fact = scope.facts.get(name.name)
+            fact = scope.facts.get(name.name) or BUILTIN_FACTS.get(name.name)
             if fact is not None:
                 default = "" if fact.default is None else f", default `{fact.default}`"
                 doc_text = f"\n\n{fact.meta.doc}" if fact.meta.doc else ""
@@ -218,9 +230,11 @@ def describe_requirement(state: State, doc: Doc, info: ReqInfo, scope: Snapshot)
         derived = select(scope, info.maps)
         lines.append(f"derived: met when all {size(derived)} mapped are met: {listing(derived)}")
     for src in node.meta.sources:
-        lines.append(f"source: {src.reference}" + (f" ({src.confidence})" if src.confidence else ""))
+        sure = f" ({src.confidence})" if src.confidence else ""
+        lines.append(f"source: {src.reference}{sure}")
     users = list(used_by(state, doc, node.id, scope))
-    lines += ["", "used by: " + ("; ".join(users) if users else "nothing (no level, award or mapping counts it)")]
+    none = "nothing (no level, award or mapping counts it)"
+    lines += ["", "used by: " + ("; ".join(users) if users else none)]
     return "\n".join(lines)
 
 

@@ -176,7 +176,7 @@ def classify(tokens: Sequence[Token]) -> list[Name]:
 
 def _kind_of(v: _View, j: int, in_list: bool) -> tuple[str, bool] | None:
     prev, prev2, prev3 = v.text(j - 1), v.text(j - 2), v.text(j - 3)
-    nxt, nxt2 = v.text(j + 1), v.text(j + 2)
+    nxt = v.text(j + 1)
     word = v.text(j)
     if in_list and prev in ("[", ","):
         return "requirement", False

@@ -87,7 +87,7 @@ class RulesServer(LanguageServer):
             return
         try:
             self.publish_with_dependents(doc)
-        except Exception:  # noqa: BLE001 - the server outlives any bug in a feature
+        except Exception:  # the server outlives any bug in a feature
             _log_failure("diagnostics", uri)
 
 
@@ -103,7 +103,7 @@ def guarded(default: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def inner(ls: RulesServer, params: Any) -> T:
             try:
                 return fn(ls, params)
-            except Exception:  # noqa: BLE001 - see the module docstring
+            except Exception:  # the server outlives any bug in a feature
                 uri = getattr(getattr(params, "text_document", None), "uri", "")
                 _log_failure(fn.__name__, uri)
                 ls.window_log_message(lsp.LogMessageParams(
@@ -156,7 +156,7 @@ async def did_change(ls: RulesServer, params: lsp.DidChangeTextDocumentParams) -
     uri = params.text_document.uri
     try:
         text = ls.workspace.get_text_document(uri).source
-    except Exception:  # noqa: BLE001 - a change pygls could not apply: keep the last text
+    except Exception:  # a change pygls could not apply: keep the last text
         _log_failure("didChange", uri)
         return
     ls.state.put(uri, text, params.text_document.version)
@@ -236,7 +236,7 @@ def on_rename(ls: RulesServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | 
         return navigation.rename(ls.state, doc, params.position, params.new_name)
     except navigation.RenameRefused:
         raise
-    except Exception:  # noqa: BLE001 - see the module docstring
+    except Exception:  # the server outlives any bug in a feature
         _log_failure("rename", doc.uri)
         return None
 
@@ -345,7 +345,7 @@ def run_examples(ls: RulesServer, uri: str) -> dict[str, Any] | None:
         if doc is None:
             return None
         report = hints.run_examples(ls.state, doc)
-    except Exception:  # noqa: BLE001 - see the module docstring
+    except Exception:  # the server outlives any bug in a feature
         _log_failure("runExamples", uri)
         return None
     ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Info, str(report["summary"])))

@@ -279,7 +279,9 @@ class State:
                 return found
         return []
 
-    def occurrences(self, docs: Iterable[Doc], kind: str, name: str) -> Iterator[tuple[Doc, n.Name]]:
+    def occurrences(
+        self, docs: Iterable[Doc], kind: str, name: str
+    ) -> Iterator[tuple[Doc, n.Name]]:
         """Every place in the documents that writes a name of a kind."""
         for d in docs:
             for x in d.names:
