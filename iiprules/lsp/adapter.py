@@ -135,7 +135,12 @@ def format_text(text: str, path: str) -> Formatted:
         model = parse(text, path)
     except RulesError:
         return Formatted(None, "not formatted: fix the syntax errors first")
-    return Formatted(unparse(model))
+    try:
+        return Formatted(unparse(model))
+    except RecursionError:
+        # unparse recurses on conditions; a condition nested thousands deep (which
+        # check reports as IIP240) is refused rather than crash the request.
+        return Formatted(None, "not formatted: a condition is nested too deeply")
 
 
 def examples(checked: CheckedRuleset) -> list[ExampleResult]:

@@ -119,7 +119,7 @@ class State:
         self.open: dict[str, Doc] = {}
         self.roots: list[Path] = []
         self.checker = Checker(self.read)
-        self.analyses: dict[str, tuple[str, Analysis]] = {}
+        self.analyses: dict[str, tuple[tuple[str, ...], Analysis]] = {}
         self.last_good: dict[str, CheckedRuleset] = {}
         self._disk: dict[Path, tuple[float, Doc]] = {}
         self._files: list[Path] | None = None
@@ -236,14 +236,15 @@ class State:
     # -- analyses ----------------------------------------------------------------
 
     def analyse(self, doc: Doc) -> Analysis:
-        """Check the document's text (cached while the text is unchanged)."""
+        """Check the document's text (cached while it and the rulesets it uses are unchanged)."""
+        key = tuple(d.text for d in self.chain(doc))
         hit = self.analyses.get(doc.uri)
-        if hit is not None and hit[0] == doc.text:
+        if hit is not None and hit[0] == key:
             return hit[1]
         if len(self.checker._used) > 64:  # edits to an open used ruleset pile up otherwise
             self.checker._used.clear()
         analysis = self.checker.analyse(doc.text, doc.display_path)
-        self.analyses[doc.uri] = (doc.text, analysis)
+        self.analyses[doc.uri] = (key, analysis)
         if analysis.checked is not None:
             self.last_good[doc.uri] = analysis.checked
         return analysis

@@ -52,7 +52,7 @@ async def diagnostics_of(client: LanguageClient, uri: str) -> list[lsp.Diagnosti
     """Wait until diagnostics for ``uri`` arrive, and return them."""
     while uri not in client.diagnostics:
         await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    return client.diagnostics.pop(uri)
+    return list(client.diagnostics.pop(uri))
 
 
 def position_of(path: Path, needle: str, nth: int = 0, shift: int = 0) -> lsp.Position:

@@ -50,8 +50,8 @@ def test_outline_nests_items_in_versions() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list('abc 1.2-"#{}[],()<=>:\n\\') + [
-    "requirement ", "part ", "level ", "in ", "award ", "uses ", "fact ", '"""', "unnamed ",
+@given(st.lists(st.sampled_from([
+    *'abc 1.2-"#{}[],()<=>:\n\\', "requirement ", "part ", "level ", "in ", "award ", "uses ", "fact ", '"""', "unnamed ",
     "as ", "change ", "remove ", "example ", "version "]), max_size=80))
 def test_reader_never_raises(pieces: list[str]) -> None:
     """Any text at all is read without an exception, and items nest within it."""
