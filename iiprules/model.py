@@ -81,6 +81,10 @@ class Meta:
     doc: str | None = None
     sources: tuple[Source, ...] = ()
     span: Span = _span()
+    #: Where the ``title`` and ``doc`` clauses were written (they hold plain
+    #: strings, which carry no span); the formatter places comments by them.
+    title_span: Span = _span()
+    doc_span: Span = _span()
 
 
 EMPTY_META = Meta()
@@ -357,6 +361,7 @@ class Requirement:
     applies: Cond | None = None
     maps: Selection | None = None
     span: Span = _span()
+    text_span: Span = _span()
 
 
 @frozen
@@ -522,6 +527,7 @@ class Example:
     givens: tuple[Given, ...] = ()
     expects: tuple[Expect, ...] = ()
     span: Span = _span()
+    doc_span: Span = _span()
 
 
 # -- amendments -------------------------------------------------------------------
@@ -582,6 +588,40 @@ class Version:
     span: Span = _span()
 
 
+# -- what the grammar ignores ------------------------------------------------------
+
+
+@frozen
+class Comment:
+    """A ``#`` comment as written: its text (from the ``#``, trailing blanks cut) and place.
+
+    ``own_line`` is True when nothing but blanks precedes it on its line; otherwise
+    it ends a line of rules (an end-of-line comment).
+    """
+
+    text: str
+    line: int
+    column: int
+    own_line: bool
+
+
+@frozen
+class Trivia:
+    """What a reviewer wrote that the grammar ignores: comments and blank lines.
+
+    Kept on the ``Ruleset`` (outside equality) rather than on each node: the
+    formatter places each comment by its position relative to the nodes'
+    spans, the way Ruff classifies comments as leading, trailing or dangling
+    (see ``iiprules._syntax.printer``).
+    """
+
+    comments: tuple[Comment, ...] = ()
+    blank_lines: frozenset[int] = frozenset()
+
+
+NO_TRIVIA = Trivia()
+
+
 @frozen
 class Ruleset:
     """A ruleset file: a header and its versions, oldest first."""
@@ -591,6 +631,7 @@ class Ruleset:
     meta: Meta = EMPTY_META
     uses: Uses | None = None
     span: Span = _span()
+    trivia: Trivia = field(default=NO_TRIVIA, eq=False, repr=False, kw_only=True)
 
 
 #: The keyword each item kind is written with, for messages and ``remove``.
