@@ -31,7 +31,6 @@ from iiprules.diagnostics import ERROR, Diagnostic, RulesSyntaxError
 
 __all__ = [
     "EXPECTED_WORDS",
-    "comment_lines",
     "grammar_path",
     "parse",
     "parse_file",
@@ -233,35 +232,6 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         message, width = str(exc), 1
     span = m.Span(path, line, column, line, column + width, text)
     return Diagnostic("IIP101", ERROR, message, span, hint)
-
-
-def comment_lines(text: str) -> list[int]:
-    """The lines that hold a ``#`` comment (outside quoted texts).
-
-    ``unparse`` works from the model, which keeps doc text but not comments, so
-    ``fmt`` uses this to refuse to drop a reviewer's comments.
-    """
-    found: list[int] = []
-    line, i, n = 1, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-        elif ch == "#":
-            found.append(line)
-            while i < n and text[i] != "\n":
-                i += 1
-            continue
-        elif ch == '"':
-            triple = text.startswith('"""', i)
-            end = text.find('"""', i + 3) + 3 if triple else text.find('"', i + 1) + 1
-            if end <= i:
-                break
-            line += text.count("\n", i, end)
-            i = end
-            continue
-        i += 1
-    return found
 
 
 def _unclosed_brace(text: str) -> int | None:

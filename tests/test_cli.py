@@ -154,12 +154,41 @@ def test_check_json_lists_diagnostics_with_positions():
     assert ("IIP225", 29, 42) == (err["code"], err["line"], err["column"])
 
 
-def test_fmt_write_refuses_to_drop_comments(tmp_path):
-    """Formatting in place leaves a file with comments untouched and says why (exit 2)."""
-    f = tmp_path / "standard.rules"
-    original = (ROOT / "rulesets" / "standard.rules").read_text(encoding="utf-8")
-    f.write_text(original, encoding="utf-8")
+def test_fmt_write_keeps_comments_and_check_then_passes(tmp_path):
+    """Fmt -w rewrites a commented ruleset keeping every comment; --check is then clean."""
+    f = tmp_path / "lm_theme.rules"
+    original = (ROOT / "rulesets" / "lm_theme.rules").read_text(encoding="utf-8")
+    f.write_text(original.replace("    uses standard", "\n\n\n    uses standard"), "utf-8")
+    r = run("fmt", "--check", str(f))
+    assert (1, f"would reformat {f}\n") == (r.returncode, r.stdout)
+    r = run("fmt", "--diff", str(f))
+    assert 1 == r.returncode and r.stdout.startswith(f"--- {f}\n")
     r = run("fmt", "-w", str(f))
-    assert 2 == r.returncode
-    assert "comment line(s) (lines 1, 2, 3, 4, 5 ...) that fmt cannot keep yet" in r.stderr
-    assert original == f.read_text(encoding="utf-8")
+    assert 0 == r.returncode, r.stderr
+    after = f.read_text(encoding="utf-8")
+    comments = [ln.strip() for ln in original.splitlines() if ln.strip().startswith("#")]
+    assert comments == [ln.strip() for ln in after.splitlines() if ln.strip().startswith("#")]
+    assert 0 == run("fmt", "--check", str(f)).returncode
+
+
+def test_fmt_write_goes_through_a_symlink_and_keeps_permissions(tmp_path):
+    """Fmt -w rewrites the file a symlink points to, with its permissions unchanged."""
+    real = tmp_path / "real.rules"
+    real.write_text(
+        "ruleset x\nversion 1 effective 2000-01-01 {  # keep me\n  fact a: boolean\n}\n",
+        "utf-8",
+    )
+    real.chmod(0o640)
+    link = tmp_path / "link.rules"
+    link.symlink_to(real)
+    assert 0 == run("fmt", "-w", str(link)).returncode
+    assert link.is_symlink()
+    assert 0o640 == real.stat().st_mode & 0o777
+    assert "{  # keep me\n    fact a: boolean\n}" in real.read_text("utf-8")
+
+
+def test_fmt_check_on_the_packaged_rulesets_passes():
+    """The shipped rulesets are formatted: ``fmt --check rulesets/`` exits 0 (as CI runs it)."""
+    r = run("fmt", "--check", "rulesets/")
+    assert 0 == r.returncode, r.stdout + r.stderr
+

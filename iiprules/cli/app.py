@@ -28,6 +28,7 @@ from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, Rul
 #: ``func(args) -> int`` on each (see the package docstring).
 COMMANDS: tuple[str, ...] = (
     "iiprules.cli.core",
+    "iiprules.cli.fmt",
     "iiprules.cli.verify",
     "iiprules.cli.diff",
     "iiprules.cli.generate",

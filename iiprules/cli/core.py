@@ -1,4 +1,4 @@
-"""``iiprules check``, ``evaluate``, ``explain``, ``test`` and ``fmt``: the pipeline's stages.
+"""``iiprules check``, ``evaluate``, ``explain`` and ``test``: the pipeline's stages.
 
 Input → output: paths and evidence files → diagnostics, outcomes, explanation
 trees, example results or formatted rules text on stdout, and an exit code.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from iiprules import api
@@ -24,7 +23,6 @@ from iiprules.cli.common import (
 from iiprules.diagnostics import Diagnostic
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import render_json, render_markdown, render_text, render_tree
-from iiprules.syntax import comment_lines, parse, unparse
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -154,37 +152,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def cmd_fmt(args: argparse.Namespace) -> int:
-    """Print (or rewrite) rulesets in the canonical layout."""
-    for f in api.rules_files(args.paths):
-        text = Path(f).read_text(encoding="utf-8")
-        model = parse(text, str(f))
-        formatted = unparse(model)
-        comments = comment_lines(text)
-        if comments and (args.write or args.check):
-            # The model keeps doc text, not comments: rewriting would lose them.
-            shown = ", ".join(map(str, comments[:5])) + (" ..." if len(comments) > 5 else "")
-            print(f"iiprules: {f}: has {len(comments)} comment line(s) (lines {shown}) that "
-                  "fmt cannot keep yet; move them into doc text, or format by hand",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-        if args.write:
-            if formatted != text:
-                tmp = Path(f).with_suffix(".rules.tmp")
-                tmp.write_text(formatted, encoding="utf-8")
-                tmp.replace(f)  # atomic: never a half-written file
-                print(f"formatted {f}")
-        elif args.check:
-            if formatted != text:
-                print(f"would reformat {f}")
-                return EXIT_FAILED
-        else:
-            sys.stdout.write(formatted)
-    return EXIT_OK
-
-
 def register(subparsers: Any) -> None:
-    """Add ``check``, ``evaluate``, ``explain``, ``test`` and ``fmt``."""
+    """Add ``check``, ``evaluate``, ``explain`` and ``test``."""
     p = subparsers.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="show errors only")
@@ -240,10 +209,3 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
     p.set_defaults(func=cmd_test)
-
-    p = subparsers.add_parser("fmt", help="print rulesets in the canonical layout")
-    p.add_argument("paths", nargs="+")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("-w", "--write", action="store_true", help="rewrite the files")
-    group.add_argument("--check", action="store_true", help="exit 1 if a file would change")
-    p.set_defaults(func=cmd_fmt)
