@@ -29,10 +29,10 @@ from iiprules import api
 from iiprules import model as m
 from iiprules.check import CheckedRuleset, Snapshot
 from iiprules.diagnostics import Diagnostic, RulesError, RulesetNotFound, did_you_mean
+from iiprules.diff import diff_snapshots
 
 from .command import CliDirective, CliReference
 from .describe import Describer, text_para
-from .diff import diff
 from .domain import IIPDomain, Key, html_id
 from .render import Renderer, ordered_ids
 from .tables import changes, table
@@ -452,11 +452,12 @@ class VersionChanges(RulesetDirective):
         fields.extend(renderer.sources(snap.meta))
         if len(fields):
             box += fields
-        d = diff(old, snap)
+        # The versions' own content, not what they use: a changes page shows this version.
+        d = diff_snapshots(old, snap)
         out: list[nodes.Node] = [box]
-        if d.empty:
+        if not d:
             box += text_para("This version changes no item; only its dates and examples differ.")
-        out.extend(changes(renderer, d))
+        out.extend(changes(renderer, d, old, snap))
         if snap.examples:
             names = ", ".join(f"“{ex.name}”" for ex in snap.examples)
             box += text_para(f"Examples in this version ({len(snap.examples)}): {names}.",

@@ -1,8 +1,9 @@
 """Tables of a ruleset page: the embedded examples, and what a version changed.
 
 Input → output: a ``Renderer`` (the ruleset version being shown, its links)
-and example results or a ``VersionDiff`` → docutils tables whose cells hold
-plain English with links.
+and example results, or a version's ``RulesetDiff`` (from ``iiprules.diff``, the
+one version diff, run over the versions' own content) → docutils tables whose
+cells hold plain English with links.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from docutils import nodes
 
 from iiprules import model as m
 from iiprules.api import ExampleResult
+from iiprules.check import Snapshot
+from iiprules.diff import KINDS, RulesetDiff, item_of
 
 from .describe import WHO_WORDS, Describer, text_para, value_words
-from .diff import Changed, VersionDiff
 from .domain import ROLE_OF
 
 if TYPE_CHECKING:
@@ -51,27 +53,54 @@ def examples_table(r: Renderer, results: list[ExampleResult]) -> nodes.table:
                  widths=[24, 8, 38, 20, 10], classes=["iip-examples"])
 
 
-def changes(r: Renderer, d: VersionDiff) -> list[nodes.Node]:
+#: Section titles of the changes page, by kind of item.
+_KIND_TITLES = {"part": "Parts", "topic": "Topics", "principle": "Principles",
+                "indicator": "Indicators", "requirement": "Requirements", "fact": "Facts",
+                "level": "Levels", "award": "Awards", "invariant": "Invariants"}
+
+#: How the changes page names a changed field (``FieldChange.name``) in a reviewer's words.
+_FIELD_WORDS = {"text": "text", "title": "title", "doc": "notes", "sources": "sources",
+                "by": "who gives the evidence", "part": "part", "topic": "topic",
+                "applies": "when it applies", "maps": "mapping", "requires": "condition",
+                "holds": "condition", "kind": "kind", "type": "type", "default": "default",
+                "count": "count", "indicator": "indicator", "principle": "principle"}
+
+
+def changes(r: Renderer, d: RulesetDiff, old: Snapshot | None,
+            new: Snapshot) -> list[nodes.Node]:
     """What a version adds, removes and changes, kind by kind, as tables."""
     out: list[nodes.Node] = []
-    old_describer = Describer(r.checked.scope(d.old), r.link) if d.old else None
-    titles = {"part": "Parts", "topic": "Topics", "fact": "Facts", "indicator": "Indicators",
-              "requirement": "Requirements", "level": "Levels", "award": "Awards",
-              "invariant": "Invariants"}
-    for kd in d.kinds:
-        if not kd:
+    old_describer = Describer(r.checked.scope(old), r.link) if old else None
+    for kind in KINDS:
+        found = d.of(kind)
+        if not found:
             continue
-        sec = r.section(titles[kd.kind], f"{r.snap.label}-{kd.kind}-changes")
-        if kd.added:
+        added = tuple(item_of(new, kind, c.id) for c in found if c.action == "added")
+        removed = tuple(item_of(old, kind, c.id) for c in found if c.action == "removed")
+        # One row per item however many ways it changed (reworded and moved, ...).
+        words: dict[str, list[str]] = {}
+        for c in found:
+            if c.action in ("added", "removed") or item_of(new, kind, c.id) is None:
+                continue  # "reordered" names no one item
+            for f in c.fields:
+                word = _FIELD_WORDS.get(f.name, f.name)
+                if kind == "requirement" and f.name == "kind":
+                    word = "kind of item"
+                words.setdefault(c.id, [])
+                if word not in words[c.id]:
+                    words[c.id].append(word)
+        changed = [(item_of(old, kind, k), item_of(new, kind, k), ", ".join(w))
+                   for k, w in words.items()]
+        sec = r.section(_KIND_TITLES[kind], f"{r.snap.label}-{kind}-changes")
+        if added:
             sec += nodes.rubric("Added", "Added")
-            sec += _item_table(r, kd.kind, kd.added, r.describer, link=True)
-        if kd.removed:
+            sec += _item_table(r, kind, added, r.describer, link=True)
+        if removed:
             sec += nodes.rubric("Removed", "Removed")
-            sec += _item_table(r, kd.kind, kd.removed, old_describer or r.describer,
-                                    link=False)
-        if kd.changed:
+            sec += _item_table(r, kind, removed, old_describer or r.describer, link=False)
+        if changed:
             sec += nodes.rubric("Changed", "Changed")
-            sec += _changed_table(r, kd.kind, kd.changed, old_describer)
+            sec += _changed_table(r, kind, changed, old_describer)
         out.append(sec)
     return out
 
@@ -95,7 +124,7 @@ def _summary(r: Renderer, kind: str, item: Any, describer: Describer) -> list[no
             default = f", default {value_words(item.default)}" if item.default is not None \
                 else ""
             return [nodes.Text(f"{item.type}{default}")]
-        case m.Part() | m.Topic() | m.Indicator():
+        case m.Part() | m.Topic() | m.Principle() | m.Indicator():
             return [nodes.Text(item.title)]
     return [nodes.Text(str(item))]  # pragma: no cover
 
@@ -106,14 +135,13 @@ def _item_table(r: Renderer, kind: str, items: tuple[Any, ...], describer: Descr
     return table(["Id", "What it says"], rows, widths=[15, 85],
                  classes=["iip-changes"])
 
-def _changed_table(r: Renderer, kind: str, changed: tuple[Changed, ...],
+def _changed_table(r: Renderer, kind: str, changed: list[tuple[Any, Any, str]],
                    old_describer: Describer | None) -> nodes.table:
     rows = []
-    for ch in changed:
-        before = _summary(r, kind, ch.old, old_describer or r.describer)
-        after = _summary(r, kind, ch.new, r.describer)
-        rows.append([_item_cell(r, kind, ch.new, True), [nodes.Text(", ".join(ch.fields))],
-                     before, after])
+    for old, new, what in changed:
+        before = _summary(r, kind, old, old_describer or r.describer)
+        after = _summary(r, kind, new, r.describer)
+        rows.append([_item_cell(r, kind, new, True), [nodes.Text(what)], before, after])
     return table(["Id", "What changed", "Before", "After"], rows, widths=[12, 16, 36, 36],
                  classes=["iip-changes"])
 
