@@ -173,8 +173,10 @@ def evaluate_population(
         chunk_rows: organisations per chunk.
 
     Raises:
-        EvidenceError: the population or the output cannot be read or written, or is
-            in an unknown format. Problems with one organisation do not raise: its
+        EvidenceError: the population cannot be read, or is in an unknown format.
+        OutputError: the output cannot be written there, or is the population.
+        OutputInterrupted: interrupted (Ctrl-C, SIGTERM); the previous output is intact.
+            Problems with one organisation do not raise: its
             row says what is wrong, and ``Summary.errors`` counts it.
     """
     started = time.perf_counter()
@@ -182,7 +184,8 @@ def evaluate_population(
     writer: _Writer | None = None
     probe = _Judge(rulesets, vectorise=False)
     if out is not None:
-        writer = _Writer(out, probe)
+        # before the population is opened: an output that is the input is refused
+        writer = _Writer(out, probe, inputs=[source])
         fmt = writer.format
     chunks = read_chunks(source, chunk_rows, probe)
     total_bytes = _size(Path(source)) if str(source) != "-" and Path(source).is_file() else 0
@@ -197,10 +200,18 @@ def evaluate_population(
                 writer.write(rendered)
             summary = summary + counts
             bar.update(counts.total, size)
-    finally:
+    except BaseException as exc:
         bar.done()
-        if writer is not None:
-            writer.close()
+        if writer is None:
+            raise
+        # a run that fails or is interrupted leaves the previous output as it was
+        reported = writer.fail(exc)
+        if reported is exc:
+            raise
+        raise reported from None
+    bar.done()
+    if writer is not None:
+        writer.close()
     return attrs.evolve(summary, seconds=time.perf_counter() - started)
 
 

@@ -66,7 +66,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from iiprules import api
+from iiprules import api, outputs
 from iiprules import model as m
 from iiprules.check import CheckedRuleset, Snapshot, select, size
 
@@ -453,13 +453,50 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40]
 
 
-def write_yaml_dir(records: Iterator[dict[str, Any]], folder: Path) -> int:
-    """Write one YAML evidence file per organisation into ``folder``; returns how many."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write_jsonl_file(
+    records: Iterator[dict[str, Any]], path: str | Path, inputs: Sequence[str | Path] = ()
+) -> int:
+    """Write one JSON mapping per line to a file, whole or not at all; returns how many.
+
+    The file appears only when every record is written (``outputs.AtomicFile``):
+    an interrupted run leaves the previous file as it was.
+
+    Raises:
+        OutputError: the file cannot be written there, or is one of ``inputs``.
+        OutputInterrupted: interrupted; the previous file is intact.
+    """
+    count = 0
+    with outputs.AtomicFile(path, inputs) as f:
+        for r in records:
+            f.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
+            count += 1
+    return count
+
+
+def write_yaml_dir(records: Iterator[dict[str, Any]], folder: Path, force: bool = False) -> int:
+    """Write one YAML evidence file per organisation into ``folder``; returns how many.
+
+    A folder that does not exist yet appears whole or not at all. A folder with
+    files in it is refused unless ``force``: a later ``--population DIR`` would
+    read two populations mixed.
+
+    Raises:
+        OutputError: ``folder`` is a file, is not empty (without ``force``), or
+            cannot be written.
+        OutputInterrupted: interrupted; a new folder is not left behind.
+    """
+    if not folder.exists():
+        with outputs.new_folder(folder) as temp:
+            return _write_yaml_files(records, temp)
+    outputs.prepare_folder(folder, empty=not force)
+    return _write_yaml_files(records, folder)
+
+
+def _write_yaml_files(records: Iterator[dict[str, Any]], folder: Path) -> int:
     count = 0
     for r in records:
         name = f"{r['id']}_{_slug(r['organisation'])}.yaml"
         text = yaml.safe_dump(r, sort_keys=False, allow_unicode=True, width=100)
-        (folder / name).write_text(text, encoding="utf-8")
+        outputs.write_text(folder / name, text)
         count += 1
     return count

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,20 @@ from typing import Any
 import attrs
 
 from iiprules import model as m
-from iiprules._batch.read import _Chunk, _CsvPlan
+from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _pack, _TokenTable
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
 from iiprules.evaluate import Evaluator, Layout, date_key
 from iiprules.evidence import FIELDS, Evidence, validate
 from iiprules.evidence import load as load_evidence
+
+#: The only date form evidence may use (``fromisoformat`` also takes ``20100630``).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+#: The numbers the numpy kernels hold exactly (int64, with room for sums of a few);
+#: a row with a larger number is judged one by one, as ``evaluate`` judges it.
+_SAFE_INT = 1 << 62
 
 #: Fields a row may have and still be judged in bulk; the rest go one by one.
 _BULK_FIELDS = frozenset(FIELDS) - {"history", "pending"}
@@ -208,7 +216,7 @@ class _Judge:
         hit = self._dates.get(text, False)
         if hit is False:
             hit = None
-            if type(text) is str:
+            if type(text) is str and _ISO_DATE.fullmatch(text):
                 try:
                     d = dt.date.fromisoformat(text)
                     hit = (d, d.isoformat())
@@ -265,37 +273,26 @@ class _Judge:
         scan = self.tokens.scan(buf, n_lines) if self.tokens is not None else None
         if scan is not None:
             remainders, ok, met_words = scan
-            try:
-                parsed = loads(b"[" + b",".join(remainders) + b"]") if remainders else []
-            except ValueError:
-                parsed = None
-            if parsed is not None and len(parsed) == len(remainders):
-                if len(parsed) == n_lines:
-                    docs: list[Any] = parsed
-                else:
-                    docs = [None] * n_lines
-                    for i, d in zip(np_flatnonzero(ok), parsed, strict=True):
-                        docs[i] = d
-                return self._bulk(docs, met_words, chunk.source, chunk.first, raw=lines)
-        docs = []
-        for line in lines:
-            try:
-                docs.append(loads(line))
-            except ValueError:
-                docs.append(None)
+            # Every line must be valid JSON on its own: parsing the lines joined
+            # together would accept an object split over two lines, or two on one.
+            docs: list[Any] = [None] * n_lines
+            for i, r in zip(np_flatnonzero(ok), remainders, strict=True):
+                docs[i] = _bulk_doc(r, loads)
+            return self._bulk(docs, met_words, chunk.source, chunk.first, raw=lines)
+        docs = [_bulk_doc(line, loads) for line in lines]
         return self._bulk(docs, None, chunk.source, chunk.first, raw=lines)
 
     def _csv(self, chunk: _Chunk) -> _Judged:
         header, rows = chunk.data
         plan = _CsvPlan(header, self, chunk.source)
         docs: list[Any] = []
-        errors: dict[int, str] = {}
+        errors: dict[int, tuple[str | None, str]] = {}
         for i, row in enumerate(rows):
             try:
                 docs.append(plan.doc(row))
             except ValueError as exc:
                 docs.append(None)
-                errors[i] = f"{chunk.source}:{chunk.first + i}: {exc}"
+                errors[i] = (plan.name(row), f"{chunk.source}:{chunk.first + i}: {exc}")
         return self._bulk(docs, None, chunk.source, chunk.first, cell_errors=errors)
 
     # bulk judging
@@ -307,7 +304,7 @@ class _Judge:
         first: int,
         raw: _Lines | None = None,
         wheres: Sequence[str] | None = None,
-        cell_errors: Mapping[int, str] | None = None,
+        cell_errors: Mapping[int, tuple[str | None, str]] | None = None,
     ) -> _Judged:
         """Judge rows in bulk where they pass the checks; the rest one by one.
 
@@ -342,6 +339,9 @@ class _Judge:
                 rows.keep([x == [] for x in mets])
         elif set(map(type, mets)) - {list, type(None)}:
             rows.keep([x is None or type(x) is list for x in mets])
+        # a field given as null is refused by the evidence reader: one by one, for its message
+        if any(None in d.values() for d in rows.docs):
+            rows.keep([None not in d.values() for d in rows.docs])
         # by group of evaluators (usually one per chunk)
         found = [dates[d.get("assessed_on")] for d in rows.docs]
         groups: dict[int, _Group] = {}
@@ -366,7 +366,8 @@ class _Judge:
             if i in judged:
                 continue
             if cell_errors and i in cell_errors:
-                out.slow[i] = _Error(None, f"{source}:{first + i}", cell_errors[i])
+                name, message = cell_errors[i]
+                out.slow[i] = _Error(name, f"{source}:{first + i}", message)
                 continue
             line = raw[i] if raw is not None else None
             where = wheres[i] if wheres is not None else None
@@ -380,11 +381,14 @@ class _Judge:
             if not raw.strip():
                 return None  # a blank line is no organisation
             try:
-                doc = json.loads(raw, parse_float=str)
+                doc = careful_json(raw)
             except ValueError as exc:
                 msg = getattr(exc, "msg", str(exc))
                 return _Error(None, f"{source}:{line}", f"{source}:{line}: not valid JSON: {msg}")
         label, at = (where, None) if where is not None else (source, line)
+        if isinstance(doc, Refused):
+            loc = label if at is None else f"{label}:{at}"
+            return _Error(None, loc, f"{loc}: not valid JSON: {doc.message}")
         if not isinstance(doc, Mapping):
             loc = label if at is None else f"{label}:{at}"
             return _Error(
@@ -418,8 +422,9 @@ class _Judge:
             good = [u is None or (type(u) is dict and all(k in g.pools for k in u)) for u in ums]
         for pid, size in g.pools.items():
             vals = [u.get(pid, 0) if type(u) is dict else 0 for u in ums]
-            if set(map(type, vals)) != {int} or min(vals) < 0 or max(vals) > size:
-                ok_vals = [type(v) is int and 0 <= v <= size for v in vals]
+            top = min(size, _SAFE_INT)
+            if set(map(type, vals)) != {int} or min(vals) < 0 or max(vals) > top:
+                ok_vals = [type(v) is int and 0 <= v <= top for v in vals]
                 good = (
                     ok_vals
                     if good is None
@@ -442,7 +447,7 @@ class _Judge:
                 if type(v) is not bool:
                     return False
             elif t == "number":
-                if type(v) is not int:
+                if type(v) is not int or not -_SAFE_INT < v < _SAFE_INT:
                     return False
             elif self.date(v) is None:
                 return False
@@ -532,7 +537,7 @@ class _Judge:
             with_facts = [j for j, f in enumerate(factss) if f]
             k = len(part)
         words = np.ascontiguousarray(words)
-        pools = np.zeros((max(len(layout.pools), 1), k), np.int32)
+        pools = np.zeros((max(len(layout.pools), 1), k), np.int64)
         if any(ums):
             for pid in g.pools:
                 pools[layout.pools[pid]] = [u.get(pid, 0) if u else 0 for u in ums]
@@ -548,7 +553,13 @@ class _Judge:
                 facts[name] = np.array(default, _DTYPES[f.type])[()]
         isos = [x[0] for x in found]
         on = np.array([x[1] for x in found], np.int64)
-        results = [e.vector_kernel(layout)(words, pools, facts, on, k) for e in g.evaluators]
+        try:
+            results = [e.vector_kernel(layout)(words, pools, facts, on, k) for e in g.evaluators]
+        except (OverflowError, RecursionError, MemoryError):
+            # Numbers beyond int64 in the rules themselves: the scalar path holds any
+            # integer, so these rows are judged there (the same answers, more slowly).
+            self._scalar(g, part, docs, found, out)
+            return
         out.add_many(g, part, [d["organisation"] for d in docs], isos, results, np)
 
 
@@ -675,6 +686,37 @@ def _vector_default(f: m.Fact) -> Any:
 def np_flatnonzero(flags: Any) -> list[int]:
     """Positions of the true flags (numpy array or list)."""
     return [i for i, f in enumerate(flags.tolist() if hasattr(flags, "tolist") else flags) if f]
+
+
+#: ``"key":`` in a JSON line (a quote, maybe spaces, a colon): the keys, counted.
+_KEY = re.compile(rb'"[ \t]*:')
+
+
+def _bulk_doc(line: bytes, loads: Callable[[bytes], Any]) -> Any:
+    """One line parsed for the bulk path, or None to leave it to the careful reader.
+
+    Duplicate keys are refused by the careful reader (the last would silently
+    win here), so a line is only taken when its ``"...":`` count equals the keys
+    parsed. Without backslashes a string cannot hold ``":``, so the count is
+    exact; lines with backslashes go the careful way.
+    """
+    if b"\\" in line:
+        return None
+    try:
+        doc = loads(line)
+    except ValueError:
+        return None
+    if type(doc) is not dict or len(_KEY.findall(line)) != _count_keys(doc):
+        return None
+    return doc
+
+
+def _count_keys(x: Any) -> int:
+    if type(x) is dict:
+        return len(x) + sum(_count_keys(v) for v in x.values() if type(v) in (dict, list))
+    if type(x) is list:
+        return sum(_count_keys(v) for v in x if type(v) in (dict, list))
+    return 0
 
 
 def _json_loads() -> Callable[[bytes], Any]:

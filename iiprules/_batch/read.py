@@ -49,6 +49,10 @@ _FALSE_CELLS = {"", "0", "false", "no", "n", "-"}
 _LIST_SPLIT = re.compile(r"[;,|\s]+")
 
 
+#: Characters a byte that is not UTF-8 becomes when read with ``surrogateescape``.
+_BAD_TEXT = re.compile("[\udc80-\udcff]")
+
+
 @frozen
 class _Chunk:
     """A piece of a population, small and picklable, for a judge in any process."""
@@ -170,29 +174,145 @@ def _jsonl_chunks(path: str | Path, rows: int) -> Iterator[_Chunk]:
             yield _Chunk("jsonl", rest + b"\n", source, line, len(rest))
 
 
+def cut(text: str, limit: int = 60) -> str:
+    """A value for a message, cut to ``limit`` characters.
+
+    A 10,000-character value repeated in every error row helps no one.
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Refused:
+    """A document the careful reader refuses (a duplicate key): judged as an error row."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def careful_json(text: str | bytes) -> Any:
+    """One JSON document as the evidence reader reads it.
+
+    Decimals are kept as text, and a duplicate key is refused (``json.loads``
+    lets the last one win silently).
+
+    Raises:
+        ValueError: not valid JSON, a duplicate key, or nested too deeply.
+    """
+    text = text if isinstance(text, str) else _utf8(text)
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    doc, end = _careful_decode(text, start)
+    if isinstance(doc, Refused):
+        raise ValueError(doc.message)
+    if text[end:].strip(" \t\n\r"):
+        raise ValueError("extra data after the JSON value (one value per line)")
+    return doc
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start + 1})") from None
+
+
+def _careful_decode(text: str, at: int) -> tuple[Any, int]:
+    """The JSON value starting at ``at`` and where it ends; a ``Refused`` for a duplicate key."""
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out and not duplicates:
+                duplicates.append(k)
+            out[k] = v
+        return out
+
+    decoder = json.JSONDecoder(parse_float=str, object_pairs_hook=pairs)
+    try:
+        doc, end = decoder.raw_decode(text, at)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if duplicates:
+        return Refused(f"key '{cut(duplicates[0])}' appears twice"), end
+    return doc, end
+
+
 def _json_chunks(path: Path, rows: int) -> Iterator[_Chunk]:
     source = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=str)
-    except OSError as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise EvidenceError(
             f"cannot read the population ({exc.__class__.__name__})", None, source, None
         ) from None
-    except json.JSONDecodeError as exc:
-        raise EvidenceError(f"not valid JSON: {exc.msg}", None, source, exc.lineno) from None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
-        raise EvidenceError("expected a list of evidence mappings", None, source, None)
-    for i in range(0, len(data), rows):
-        part = [(d, f"{source}[{i + j}]") for j, d in enumerate(data[i : i + rows])]
+    items = _json_array(text, source)
+    for i in range(0, len(items), rows):
+        part = [(d, f"{source}[{i + j}]") for j, d in enumerate(items[i : i + rows])]
         yield _Chunk("docs", part, source, i, 0)
+
+
+def _json_array(text: str, source: str) -> list[Any]:
+    """The items of a JSON array (or one mapping), each parsed on its own.
+
+    An item with a duplicate key becomes a ``Refused`` (an error row); the others
+    are still judged. Invalid JSON stops the file: where the next item starts is
+    then unknown.
+
+    Raises:
+        EvidenceError: not valid JSON, or not a list of mappings.
+    """
+    ws = " \t\n\r"
+    i = len(text) - len(text.lstrip(ws))
+
+    def fail(msg: str, at: int) -> EvidenceError:
+        return EvidenceError(f"not valid JSON: {msg}", None, source, text.count("\n", 0, at) + 1)
+
+    def value(at: int) -> tuple[Any, int]:
+        try:
+            return _careful_decode(text, at)
+        except json.JSONDecodeError as exc:
+            raise fail(exc.msg, exc.pos) from None
+        except ValueError as exc:
+            raise fail(str(exc), at) from None
+
+    if text[i : i + 1] != "[":
+        doc, end = value(i)
+        if text[end:].strip(ws):
+            raise fail("extra data after the JSON value", end)
+        if isinstance(doc, (dict, Refused)):
+            return [doc]
+        raise EvidenceError("expected a list of evidence mappings", None, source, None)
+    items: list[Any] = []
+    i += 1
+    while True:
+        while i < len(text) and text[i] in ws:
+            i += 1
+        if text[i : i + 1] == "]" and not items:
+            i += 1
+            break
+        doc, i = value(i)
+        items.append(doc)
+        while i < len(text) and text[i] in ws:
+            i += 1
+        if text[i : i + 1] == ",":
+            i += 1
+            continue
+        if text[i : i + 1] == "]":
+            i += 1
+            break
+        raise fail("expected ',' or ']' after an item", i)
+    if text[i:].strip(ws):
+        raise fail("extra data after the list", i)
+    return items
 
 
 def _csv_chunks(path: Path, rows: int, judge: _Judge | None) -> Iterator[_Chunk]:
     source = str(path)
     try:
-        f = path.open(encoding="utf-8-sig", newline="")
+        # a byte that is not UTF-8 spoils its row only (see _CsvPlan.doc), not the file
+        f = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise EvidenceError(
             f"cannot read the population ({exc.__class__.__name__})", None, source, None
@@ -267,7 +387,22 @@ class _CsvPlan:
                 )  # fmt: skip
         self.fact_types = judge.fact_types
 
+    def name(self, row: Sequence[str]) -> str | None:
+        """The organisation's name in a row, for an error row that keeps it."""
+        for (kind, col), cell in zip(self.columns, row, strict=False):
+            if kind == "field" and col == "organisation" and cell.strip():
+                return _BAD_TEXT.sub("\ufffd", cell.strip())
+        return None
+
     def doc(self, row: Sequence[str]) -> dict[str, Any]:
+        """The evidence mapping of a row.
+
+        Raises:
+            ValueError: a cell cannot be read (the row becomes an error row).
+        """
+        bad = next((c for c in row if _BAD_TEXT.search(c)), None)
+        if bad is not None:
+            raise ValueError("the row is not UTF-8 text")
         if len(row) != len(self.columns):
             raise ValueError(f"expected {len(self.columns)} cells, found {len(row)}")
         doc: dict[str, Any] = {}
@@ -291,7 +426,7 @@ class _CsvPlan:
                     met.append(name)
                 elif low not in _FALSE_CELLS:
                     raise ValueError(
-                        f"column '{name}': expected 1/0, yes/no or true/false, got {text!r}"
+                        f"column '{name}': expected 1/0, yes/no or true/false, got {cut(text)!r}"
                     )
             elif kind == "count":
                 if text:
@@ -299,7 +434,7 @@ class _CsvPlan:
                         counts[name] = int(text)
                     except ValueError:
                         raise ValueError(
-                            f"column '{name}': expected a whole number, got {text!r}"
+                            f"column '{name}': expected a whole number, got {cut(text)!r}"
                         ) from None
             elif text:
                 facts[name] = _cell_value(text, self.fact_types[name])

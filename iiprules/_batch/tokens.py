@@ -141,8 +141,8 @@ class _TokenTable:
         bracket_at = np.where(sp, colons + 2, colons + 1)
         is_key = arr[bracket_at] == 91
         rs = bracket_at[is_key]  # the '[' of each list
-        if not len(rs):
-            return None
+        if not len(rs) or not len(e):
+            return None  # no lists, or no whole strings: every line the careful way
         # the key's string is the one whose closing quote is just before the colon
         keys = np.searchsorted(e, colons[is_key] - 1)
         if not np.array_equal(e[np.minimum(keys, len(e) - 1)], colons[is_key] - 1):

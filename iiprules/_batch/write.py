@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from iiprules._batch.rows import _FIRST_ERRORS, Summary, _Error, _Row, _row_dict
 from iiprules.diagnostics import EvidenceError
+from iiprules.outputs import AtomicFile
 
 if TYPE_CHECKING:
     from iiprules._batch.judge import _Judge, _Judged
@@ -27,9 +28,21 @@ OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parque
 
 
 class _Writer:
-    """Writes rows of one chunk after another to a JSONL, CSV or Parquet file."""
+    """Writes rows of one chunk after another to a JSONL, CSV or Parquet file.
 
-    def __init__(self, path: str | Path, judge: _Judge) -> None:
+    A file is written whole or not at all (``outputs.AtomicFile``): ``close``
+    puts it in place, ``discard`` leaves the previous one as it was.
+    """
+
+    def __init__(
+        self, path: str | Path, judge: _Judge, inputs: Sequence[str | Path] = ()
+    ) -> None:
+        """Check the output before anything is read (it must not be an input).
+
+        Raises:
+            EvidenceError: an unknown output format, or Parquet without pyarrow.
+            OutputError: the output cannot be written there, or is an input.
+        """
         self.path = str(path)
         if self.path == "-":
             self.format = "jsonl"
@@ -59,14 +72,15 @@ class _Writer:
                     None,
                 ) from None
         self._file: IO[bytes] | None = None
+        self._atomic = AtomicFile(self.path, inputs) if self.path != "-" else None
 
     def open(self) -> None:
-        if self.format == "parquet":
-            return
+        """Start writing (a temporary file beside the target)."""
         if self.path == "-":
             self._file = sys.stdout.buffer
         else:
-            self._file = open(self.path, "wb")  # closed in close()
+            assert self._atomic is not None
+            self._file = self._atomic.open()
         if self.format == "csv":
             self._file.write(render_csv_header(self.award_columns, self.invariant_columns))
 
@@ -122,20 +136,32 @@ class _Writer:
         )
         table = pa.table(cols, schema=schema)
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.path, schema)
+            self._parquet = pq.ParquetWriter(self._file, schema)
         self._parquet.write_table(table)
 
     def close(self) -> None:
+        """Finish the file and put it in place of the previous one.
+
+        Raises:
+            OutputError: it cannot be written (a full disk); the previous file is intact.
+        """
         if self._parquet is not None:
             self._parquet.close()
         elif self.format == "parquet":
             # no rows at all: still write a file with the columns
             self._write_parquet([])
             self._parquet.close()
-        if self._file is not None:
+        if self._atomic is not None:
+            self._atomic.commit()
+        elif self._file is not None:
             self._file.flush()
-            if self._file is not sys.stdout.buffer:
-                self._file.close()
+
+    def fail(self, exc: BaseException) -> BaseException:
+        """Drop the unfinished file (the previous one stays); the error to report."""
+        if self._atomic is None:
+            return exc
+        self._atomic.discard()
+        return self._atomic.translate(exc)
 
 
 def render(

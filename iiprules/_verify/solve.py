@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from iiprules import outputs
+
 #: Milliseconds the solver may spend on one question before answering "unknown".
 TIMEOUT_MS = 60_000
 
@@ -134,8 +136,13 @@ class Writer:
         self.out = out
 
     def write(self, name: str, doc: dict[str, Any]) -> str:
-        self.out.mkdir(parents=True, exist_ok=True)
+        """Write one evidence file, whole or not at all.
+
+        Raises:
+            OutputError: the folder is a file or cannot be written (the user's input).
+        """
+        outputs.prepare_folder(self.out)
         safe = "".join(ch if ch.isalnum() or ch in "._-@" else "_" for ch in name)
         path = self.out / f"{safe}.yaml"
-        path.write_text(evidence_yaml(doc), encoding="utf-8")
+        outputs.write_text(path, evidence_yaml(doc))
         return str(path)
