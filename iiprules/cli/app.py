@@ -22,6 +22,7 @@ from iiprules.cli.common import (
     print_diagnostics,
 )
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
+from iiprules.outputs import OutputError, OutputInterrupted
 
 #: The command modules, in the order ``iiprules --help`` lists their commands.
 #: Each has ``register(subparsers)``, which adds its subcommands and sets
@@ -78,9 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvaluationError as exc:
         error(f"cannot evaluate: {exc}")
         return EXIT_BAD_INPUT
+    except OutputError as exc:
+        error(str(exc))
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except OutputInterrupted as exc:
+        error(f"interrupted; {exc.path} not written")
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
+        error("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:
         print(

@@ -13,14 +13,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from iiprules import exitcodes
 from iiprules.diagnostics import Diagnostic, render_all
 
 #: Exit codes, in one place.
-EXIT_OK = 0
-EXIT_FAILED = 1  # the rules have errors, or examples failed
-EXIT_BAD_INPUT = 2  # unreadable or malformed input, unknown names
-EXIT_INTERRUPTED = 130  # Ctrl-C
-EXIT_INTERNAL = 70  # a bug in iiprules
+#: (The table itself lives in the leaf module ``iiprules.exitcodes``.)
+EXIT_OK = exitcodes.OK
+EXIT_FAILED = exitcodes.FAILED  # the rules have errors, or examples failed
+EXIT_BAD_INPUT = exitcodes.BAD_INPUT  # unreadable or malformed input, unknown names, outputs
+EXIT_INTERRUPTED = exitcodes.INTERRUPTED  # Ctrl-C or SIGTERM
+EXIT_INTERNAL = exitcodes.INTERNAL  # a bug in iiprules, never for user input
 
 
 class Renderable(Protocol):

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from iiprules import api
+from iiprules import api, outputs
 from iiprules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error
 from iiprules.syntax import parse, unparse
 
@@ -40,17 +37,11 @@ def write_atomically(path: Path, text: str) -> None:
     The new text goes to a temporary file in the target's folder, which then
     replaces the target: a reader sees the old file or the new one, never half
     of one, and an interrupted run leaves the original intact.
+
+    Raises:
+        OutputError: the file cannot be written (read-only, a full disk).
     """
-    target = path.resolve()  # write through a symlink, not over it
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        shutil.copymode(target, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    outputs.write_text(path, text)  # see iiprules.outputs: every file written goes there
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from iiprules.cli.common import EXIT_BAD_INPUT, EXIT_OK
-from iiprules.generate import generate, write_jsonl, write_yaml_dir
+from iiprules.generate import generate, write_jsonl, write_jsonl_file, write_yaml_dir
 
 HELP = """\
 Write plausible evidence for N organisations, for trying rulesets and 'iiprules
@@ -50,14 +50,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if not args.out:
             print("iiprules: --format yaml needs --out DIR", file=sys.stderr)
             return EXIT_BAD_INPUT
-        count = write_yaml_dir(records, Path(args.out))
+        count = write_yaml_dir(records, Path(args.out), force=args.force)
     elif args.out:
-        out = Path(args.out)
-        if out.is_dir():
-            print(f"iiprules: {out} is a folder; give a file for JSONL", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        with out.open("w", encoding="utf-8", newline="\n") as f:
-            count = write_jsonl(records, f)
+        # the rulesets read are inputs: --out must not overwrite one of them
+        count = write_jsonl_file(records, args.out, [r for r in args.ruleset if Path(r).is_file()])
     else:
         count = write_jsonl(records, sys.stdout)
     if args.out:
@@ -85,4 +81,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", metavar="FILE|DIR", help="JSONL file, or folder for YAML")
     p.add_argument("--format", choices=["jsonl", "yaml"], default="jsonl")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --format yaml: write into a folder that already has files in it",
+    )
     p.set_defaults(func=cmd_generate)

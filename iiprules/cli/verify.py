@@ -12,12 +12,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from iiprules import api, verify
+from iiprules import api, outputs, verify
 from iiprules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from iiprules.diagnostics import RulesError, render_all
 from iiprules.verify import (
@@ -49,7 +48,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Prove every invariant of the rulesets given, or compare two versions."""
     if _z3_missing():
         return EXIT_BAD_INPUT
-    out = Path(args.out)
+    out = outputs.check_folder(args.out)  # a file given as the folder: refused before work
     started = time.perf_counter()
     if args.compare:
         old, new, comparisons = verify.compare(args.compare[0], args.compare[1], out)
