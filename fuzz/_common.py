@@ -14,7 +14,7 @@ import sys
 # Run from a checkout without installing: the package is one folder up.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
-from iiprules.diagnostics import (  # noqa: E402
+from iiprules.diagnostics import (
     EvaluationError,
     EvidenceError,
     RulesError,

@@ -6,7 +6,8 @@ blow up in memory (alias bombs, deep nesting, huge numbers, odd dates).
 
 Run for an hour (seed corpus: the examples)::
 
-    python fuzz/fuzz_evidence.py fuzz/corpus/evidence -max_total_time=3600 -rss_limit_mb=2048 -timeout=20
+    python fuzz/fuzz_evidence.py fuzz/corpus/evidence -max_total_time=3600 \
+        -rss_limit_mb=2048 -timeout=20
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import atheris
 
 with atheris.instrument_imports():
     from _common import USER_ERRORS
+
     from iiprules import api
     from iiprules.evidence import from_document, read_document
 

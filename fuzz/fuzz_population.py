@@ -7,7 +7,8 @@ organisation (the same level and awards, or an error).
 
 Run for an hour (seed corpus: small generated populations)::
 
-    python fuzz/fuzz_population.py fuzz/corpus/population -max_total_time=3600 -rss_limit_mb=2048 -timeout=30
+    python fuzz/fuzz_population.py fuzz/corpus/population -max_total_time=3600 \
+        -rss_limit_mb=2048 -timeout=30
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import atheris
 
 with atheris.instrument_imports():
     from _common import USER_ERRORS
+
     from iiprules import api, batch
     from iiprules.diagnostics import EvidenceError
 

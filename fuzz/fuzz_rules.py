@@ -7,7 +7,8 @@ so is ``check`` crashing instead of giving a diagnostic.
 
 Run for an hour (seed corpus: the packaged rulesets)::
 
-    python fuzz/fuzz_rules.py fuzz/corpus/rules -max_total_time=3600 -rss_limit_mb=2048 -timeout=20
+    python fuzz/fuzz_rules.py fuzz/corpus/rules -max_total_time=3600 \
+        -rss_limit_mb=2048 -timeout=20
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import atheris
 
 with atheris.instrument_imports():
     import _common  # noqa: F401 - puts the checkout on the path
+
     from iiprules import api
     from iiprules.diagnostics import RulesError
     from iiprules.syntax import parse, unparse

@@ -9,6 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "iiprules"
 
 # Lower index = lower stage. A module may import only modules with a lower index.
 ORDER = [
+    "exitcodes",  # leaf: the exit-code table
+    "outputs",  # leaf: atomic writing of every file the tool writes
     "model",
     "diagnostics",
     "_parser_build",
