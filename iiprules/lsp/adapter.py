@@ -25,7 +25,7 @@ from iiprules import model as m
 from iiprules.api import ExampleResult, packaged_dir, run_examples
 from iiprules.check import CheckedRuleset, CheckResult, Library, check
 from iiprules.diagnostics import ERROR, Diagnostic, RulesError
-from iiprules.syntax import comment_lines, parse, unparse
+from iiprules.syntax import parse, unparse
 
 RULES_SUFFIX = ".rules"
 
@@ -117,29 +117,18 @@ class Formatted:
 
 
 def format_text(text: str, path: str) -> Formatted:
-    """The text in the canonical layout of ``iiprules fmt``, or a refusal.
+    """The text in the canonical layout of ``iiprules fmt`` (comments kept), or a refusal.
 
-    The formatter prints the model, which keeps doc text but not ``#``
-    comments; it refuses rather than delete a reviewer's comments, as ``fmt
-    --write`` does.
+    A text with syntax errors is not formatted: the formatter prints the
+    model, and a broken text has none.
     """
-    lines = comment_lines(text)
-    if lines:
-        shown = ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
-        return Formatted(
-            None,
-            f"not formatted: {len(lines)} comment line(s) (lines {shown}) would be lost; "
-            "the formatter cannot keep comments yet",
-        )
     try:
         model = parse(text, path)
     except RulesError:
         return Formatted(None, "not formatted: fix the syntax errors first")
     try:
         return Formatted(unparse(model))
-    except RecursionError:
-        # unparse recurses on conditions; a condition nested thousands deep (which
-        # check reports as IIP240) is refused rather than crash the request.
+    except RecursionError:  # pragma: no cover - the printer is iterative; a guard only
         return Formatted(None, "not formatted: a condition is nested too deeply")
 
 

@@ -3,9 +3,9 @@
 Input → output: a ``Doc`` (and the diagnostics the client shows) → text edits
 and code actions.
 
-Formatting is ``iiprules fmt``'s layout through the adapter; while the
-formatter would drop comments it refuses, and the refusal is shown instead
-of a changed file. A quick fix replaces the misspelt name, found by the data
+Formatting is ``iiprules fmt``'s layout (comments kept) through the adapter;
+on a text with syntax errors it refuses, and the refusal is shown instead of a
+changed file. A quick fix replaces the misspelt name, found by the data
 each diagnostic carries, with each of the names the checker suggests.
 """
 

@@ -120,21 +120,23 @@ async def test_a_change_to_a_used_ruleset_rechecks_the_rulesets_that_use_it(
     assert [] == await diagnostics_of(client, uri_of(lm))
 
 
-async def test_formatting_refuses_to_drop_comments(client: LanguageClient, work: Path):
-    """A ruleset with comments is left alone, and the reason is shown."""
-    path = work / "partner_award.rules"
-    await open_doc(client, path)
+async def test_formatting_refuses_a_text_with_syntax_errors(client: LanguageClient, work: Path):
+    """A text that does not parse is left alone, and the reason is shown."""
+    path = work / "broken.rules"
+    await open_doc(client, path, "ruleset broken\nversion 1 effective 2020-01-01 {\n  part\n")
     client.messages.clear()
     edits = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
         lsp.TextDocumentIdentifier(uri_of(path)), lsp.FormattingOptions(4, True)))
     assert edits is None
-    assert any("comment" in msg.message for msg in client.messages)
+    assert any("syntax errors" in msg.message for msg in client.messages)
 
 
 async def test_formatting_gives_the_canonical_layout(client: LanguageClient, work: Path):
-    """A comment-free ruleset laid out by hand is formatted as `iiprules fmt` prints it."""
+    """A ruleset laid out by hand is formatted as `iiprules fmt` prints it, comments kept."""
     canonical = unparse(parse((RULESETS / "partner_award.rules").read_text(encoding="utf-8")))
+    assert "# " in canonical
     messy = canonical.replace("\n    ", "\n  ").replace(" {\n", "   {\n")
+    assert messy != canonical
     path = work / "messy.rules"
     path.write_text(messy, encoding="utf-8")
     await open_doc(client, path)

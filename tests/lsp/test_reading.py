@@ -75,7 +75,7 @@ async def test_hover_on_a_requirement(client: LanguageClient):
 
 async def test_hover_on_a_selection_counts_it(client: LanguageClient):
     """`indicator 6` says how many requirements it holds, and which."""
-    pos = position_of(LM, "(indicator 6 within", shift=len("(indicator "))
+    pos = position_of(LM, "maps to indicator 6 within", shift=len("maps to indicator "))
     hover = await client.text_document_hover_async(lsp.HoverParams(_doc(LM), pos))
     reqs = select(_scope("lm_theme"), m.SelIndicator("6"))
     assert f"{size(reqs)} requirements" in hover.contents.value
