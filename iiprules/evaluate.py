@@ -51,6 +51,27 @@ from typing import Any, NamedTuple
 from attrs import field, frozen
 
 from iiprules import model as m
+from iiprules._evaluate.nodes import (
+    _NO_HISTORY_FACTS,
+    Layout,
+    Trace,
+    _And,
+    _AwardRef,
+    _Const,
+    _Count,
+    _Env,
+    _Fact,
+    _Implies,
+    _Level,
+    _Node,
+    _Not,
+    _Or,
+    _Sel,
+    _YearsSince,
+    whole_years,
+    years_before,
+)
+from iiprules._evaluate.nodes import date_key as date_key  # re-exported: batches use it
 from iiprules.check import (
     BUILTIN_FACTS,
     RECOGNITION_YEARS,
@@ -62,27 +83,6 @@ from iiprules.diagnostics import EvaluationError
 from iiprules.evidence import Earlier, Evidence
 
 # -- results ------------------------------------------------------------------------
-
-
-@frozen
-class Trace:
-    """Why a condition held or not: the model node, the figures, the children.
-
-    ``count``/``needed``/``total`` are set for counting conditions; ``missing``
-    lists the named requirements of the selection that were not met, and
-    ``short`` the unnamed groups that fell short, as ``(id, met, size)``.
-    """
-
-    node: Any
-    holds: bool
-    count: int | None = None
-    needed: int | None = None
-    total: int | None = None
-    missing: tuple[str, ...] = ()
-    short: tuple[tuple[str, int, int], ...] = ()
-    credited: tuple[str, ...] = ()
-    value: Any = None
-    children: tuple[Trace, ...] = ()
 
 
 @frozen
@@ -201,318 +201,6 @@ def _trace_dict(t: Trace) -> dict[str, Any]:
     if t.children:
         out["parts"] = [_trace_dict(c) for c in t.children]
     return out
-
-
-# -- the explained path: an environment of bit masks, interpreted nodes ----------------
-
-
-class _Env:
-    """Per-organisation state for the explained path: bit masks and counts, never names."""
-
-    __slots__ = ("_credits", "awards", "facts", "history", "met", "on", "pools", "rank")
-
-    def __init__(
-        self,
-        met: int,
-        pools: list[int],
-        facts: dict[str, Any],
-        on: dt.date,
-        history: list[tuple[dt.date, int, list[int]]],
-    ) -> None:
-        self.met = met
-        self.pools = pools
-        self.facts = facts
-        self.on = on
-        self.history = history
-        self.rank = -1
-        self.awards: dict[str, bool] = {}
-        self._credits: dict[tuple[int, int], tuple[int, list[int]]] = {}
-
-    def credited(self, years: int) -> tuple[int, list[int]]:
-        """Met now, or met at an earlier assessment no more than ``years`` before."""
-        # Keyed by the current mask too: what is met now grows while requirements
-        # are found not applicable and derived ones are decided.
-        key = (years, self.met)
-        hit = self._credits.get(key)
-        if hit is None:
-            since = years_before(self.on, years)
-            met, pools = self.met, list(self.pools)
-            for date, hmask, hpools in self.history:
-                if since <= date <= self.on:
-                    met |= hmask
-                    pools = [max(a, b) for a, b in zip(pools, hpools, strict=True)]
-            hit = self._credits[key] = (met, pools)
-        return hit
-
-
-def years_before(on: dt.date, years: int) -> dt.date:
-    """The same day ``years`` earlier (28 February for 29 February; never before year 1)."""
-    if on.year - years < dt.MINYEAR:
-        # A window reaching back before year 1 starts at the first day there is; replacing
-        # the year would raise ValueError, which evaluation must never do.
-        return dt.date.min
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
-
-
-def whole_years(start: dt.date, end: dt.date) -> int:
-    """Whole years from ``start`` to ``end`` (negative when ``end`` is earlier)."""
-    years = end.year - start.year
-    if (end.month, end.day) < (start.month, start.day):
-        years -= 1
-    return years
-
-
-_CMP = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-
-class _Sel:
-    """A compiled selection: a mask of named requirements and the unnamed groups."""
-
-    __slots__ = ("ids", "mask", "pool_ids", "pool_sizes", "pools", "total")
-
-    def __init__(
-        self,
-        mask: int,
-        pools: tuple[int, ...],
-        total: int,
-        ids: tuple[str, ...],
-        pool_ids: tuple[str, ...],
-        pool_sizes: tuple[int, ...],
-    ) -> None:
-        self.mask = mask
-        self.pools = pools
-        self.total = total
-        self.ids = ids
-        self.pool_ids = pool_ids
-        self.pool_sizes = pool_sizes
-
-    def count(self, met: int, pools: Sequence[int]) -> int:
-        n = (met & self.mask).bit_count()
-        for i in self.pools:
-            n += pools[i]
-        return n
-
-
-class _Node:
-    __slots__ = ("node",)
-
-    def __init__(self, node: Any) -> None:
-        self.node = node
-
-    def holds(self, env: _Env) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        return Trace(self.node, self.holds(env))
-
-
-class _Count(_Node):
-    """all / any / none / at least / at most / count-compare, as (op, n) on a count."""
-
-    __slots__ = ("n", "op", "sel", "years")
-
-    def __init__(self, node: Any, sel: _Sel, op: str, n: int, years: int | None) -> None:
-        super().__init__(node)
-        self.sel, self.op, self.n, self.years = sel, op, n, years
-
-    def _state(self, env: _Env) -> tuple[int, Sequence[int]]:
-        if self.years is None:
-            return env.met, env.pools
-        return env.credited(self.years)
-
-    def holds(self, env: _Env) -> bool:
-        met, pools = self._state(env)
-        return _CMP[self.op](self.sel.count(met, pools), self.n)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        met, pools = self._state(env)
-        count = self.sel.count(met, pools)
-        ok = _CMP[self.op](count, self.n)
-        bits = ev.bits_of(self.sel.ids)
-        missing = tuple(i for i, bit in zip(self.sel.ids, bits, strict=True) if not met & bit)
-        short = tuple(
-            (pid, pools[pi], size)
-            for pid, pi, size in zip(
-                self.sel.pool_ids, self.sel.pools, self.sel.pool_sizes, strict=True
-            )
-            if pools[pi] < size
-        )
-        credited: tuple[str, ...] = ()
-        if self.years is not None:
-            # met only thanks to an earlier assessment: say so in the explanation
-            credited = tuple(
-                i
-                for i, bit in zip(self.sel.ids, bits, strict=True)
-                if met & bit and not env.met & bit
-            )
-        return Trace(self.node, ok, count, self.n, self.sel.total, missing, short, credited)
-
-
-class _And(_Node):
-    __slots__ = ("items",)
-
-    def __init__(self, node: Any, items: list[_Node]) -> None:
-        super().__init__(node)
-        self.items = items
-
-    def holds(self, env: _Env) -> bool:
-        return all(i.holds(env) for i in self.items)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        kids = tuple(i.trace(env, ev) for i in self.items)
-        return Trace(self.node, all(k.holds for k in kids), children=kids)
-
-
-class _Or(_And):
-    __slots__ = ()
-
-    def holds(self, env: _Env) -> bool:
-        return any(i.holds(env) for i in self.items)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        kids = tuple(i.trace(env, ev) for i in self.items)
-        return Trace(self.node, any(k.holds for k in kids), children=kids)
-
-
-class _Not(_Node):
-    __slots__ = ("item",)
-
-    def __init__(self, node: Any, item: _Node) -> None:
-        super().__init__(node)
-        self.item = item
-
-    def holds(self, env: _Env) -> bool:
-        return not self.item.holds(env)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        kid = self.item.trace(env, ev)
-        return Trace(self.node, not kid.holds, children=(kid,))
-
-
-class _Implies(_Node):
-    __slots__ = ("a", "b")
-
-    def __init__(self, node: Any, a: _Node, b: _Node) -> None:
-        super().__init__(node)
-        self.a, self.b = a, b
-
-    def holds(self, env: _Env) -> bool:
-        return (not self.a.holds(env)) or self.b.holds(env)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        a, b = self.a.trace(env, ev), self.b.trace(env, ev)
-        return Trace(self.node, (not a.holds) or b.holds, children=(a, b))
-
-
-class _Level(_Node):
-    __slots__ = ("op", "rank")
-
-    def __init__(self, node: Any, op: str, rank: int) -> None:
-        super().__init__(node)
-        self.op, self.rank = op, rank
-
-    def holds(self, env: _Env) -> bool:
-        return _CMP[self.op](env.rank, self.rank)
-
-
-class _AwardRef(_Node):
-    __slots__ = ("award",)
-
-    def __init__(self, node: Any, award: str) -> None:
-        super().__init__(node)
-        self.award = award
-
-    def holds(self, env: _Env) -> bool:
-        return env.awards.get(self.award, False)
-
-
-class _Fact(_Node):
-    __slots__ = ("fact", "op", "value")
-
-    def __init__(self, node: Any, fact: str, op: str | None, value: Any) -> None:
-        super().__init__(node)
-        self.fact, self.op, self.value = fact, op, value
-
-    def holds(self, env: _Env) -> bool:
-        v = env.facts[self.fact]
-        if self.op is None:
-            return bool(v)
-        if v is None:  # an unknown date (no earlier assessment) satisfies no comparison
-            return False
-        return _CMP[self.op](v, self.value)
-
-    def trace(self, env: _Env, ev: Evaluator) -> Trace:
-        return Trace(self.node, self.holds(env), value=env.facts[self.fact])
-
-
-class _YearsSince(_Fact):
-    __slots__ = ()
-
-    def holds(self, env: _Env) -> bool:
-        start = env.facts[self.fact]
-        if start is None:
-            return False
-        return _CMP[self.op](whole_years(start, env.on), self.value)
-
-
-class _Const(_Node):
-    __slots__ = ("value",)
-
-    def __init__(self, node: Any, value: bool) -> None:
-        super().__init__(node)
-        self.value = value
-
-    def holds(self, env: _Env) -> bool:
-        return self.value
-
-
-def date_key(d: dt.date) -> int:
-    """A date as the integer ``yyyymmdd``, for the vectorised path.
-
-    Such integers order like the dates, and the whole years between two dates are
-    their difference floor-divided by 10000.
-    """
-    return d.year * 10000 + d.month * 100 + d.day
-
-
-# -- the compiled evaluator ----------------------------------------------------------
-
-#: Built-in facts computed from earlier assessments (unknown or 0 without any).
-_HISTORY_FACTS = ("previous_assessed_on", "recognised_since", "consecutive_recognitions")
-_NO_HISTORY_FACTS = {
-    "previous_assessed_on": None,
-    "recognised_since": None,
-    "consecutive_recognitions": 0,
-}
-
-
-@frozen(eq=False)
-class Layout:
-    """Where a batch keeps each requirement and unnamed group of its organisations.
-
-    ``bits`` maps named requirement ids to bit positions in the ``uint64`` words of
-    the met masks (bit ``b`` is bit ``b % 64`` of word ``b // 64``); ``pools`` maps
-    unnamed group ids to rows of the counts array. One layout covers every ruleset
-    judging a batch, so an organisation's evidence is encoded once.
-    """
-
-    bits: Mapping[str, int]
-    pools: Mapping[str, int]
-
-    @property
-    def words(self) -> int:
-        """How many ``uint64`` words a mask takes."""
-        return max(self.bits.values(), default=-1) // 64 + 1
 
 
 class _Selector:

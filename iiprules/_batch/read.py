@@ -12,16 +12,28 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from attrs import frozen
 
 from iiprules import model as m
+from iiprules._batch.rows import Rulesets
 from iiprules.diagnostics import EvidenceError, did_you_mean
+from iiprules.evaluate import Layout
 from iiprules.evidence import FIELDS
 
-if TYPE_CHECKING:
-    from iiprules._batch.judge import _Judge
+
+class _Judge(Protocol):
+    """What reading a CSV needs of the judge (``judge._Judge`` is one): the known columns.
+
+    A protocol, not an import of ``judge``: ``judge`` reads chunks from here, so
+    importing it back would close an import circle.
+    """
+
+    layout: Layout | None
+    rulesets: Rulesets
+    fact_types: dict[str, str]
+    unnamed: set[str]
 
 
 #: Population formats by file suffix (a folder is read as YAML/JSON evidence files).

@@ -17,8 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from iiprules.diagnostics import EvaluationError
-from iiprules.evaluate import (
+from iiprules._evaluate.nodes import (
     _CMP,
     _HISTORY_FACTS,
     _And,
@@ -35,9 +34,12 @@ from iiprules.evaluate import (
     _YearsSince,
     date_key,
 )
+from iiprules.diagnostics import EvaluationError
 
 if TYPE_CHECKING:
-    from iiprules.evaluate import Evaluator, Layout
+    # What codegen reads of an evaluate.Evaluator (importing evaluate would close a circle).
+    from iiprules._evaluate.nodes import Compiled as Evaluator
+    from iiprules._evaluate.nodes import Layout
 
 
 #: The language's comparison operators as Python writes them (the only operators emitted).

@@ -8,20 +8,39 @@ cells hold plain English with links.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from docutils import nodes
 
 from iiprules import model as m
 from iiprules.api import ExampleResult
-from iiprules.check import Snapshot
+from iiprules.check import CheckedRuleset, Snapshot
 from iiprules.diff import KINDS, RulesetDiff, item_of
 
 from .describe import WHO_WORDS, Describer, text_para, value_words
 from .domain import ROLE_OF
 
-if TYPE_CHECKING:
-    from .render import Renderer
+
+class Renderer(Protocol):
+    """What the tables need of the page they are drawn on (``render.Renderer`` is one).
+
+    A protocol, not an import of ``render``: ``render`` uses these tables, so
+    importing it back would close an import circle.
+    """
+
+    checked: CheckedRuleset
+    snap: Snapshot
+    ruleset: str
+    version_key: str
+    describer: Describer
+
+    def link(self, objtype: str, ruleset: str, target: str, text: str) -> nodes.Node:
+        """A cross-reference to an item of a ruleset."""
+        ...
+
+    def section(self, title: str, name: str) -> nodes.section:
+        """A new section with a unique id."""
+        ...
 
 
 def examples_table(r: Renderer, results: list[ExampleResult]) -> nodes.table:
