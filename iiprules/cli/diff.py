@@ -94,11 +94,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
         structure = "" if args.impact_only else (render_markdown if md else render_text)(diffs[0])
         rendered = (render_impact_markdown if md else render_impact_text)(im)
         sys.stdout.write(structure + ("\n" if structure else "") + rendered)
-    print(
-        f"(judged {im.organisations} organisation(s) under both in {im.seconds:.2f} s)",
-        file=sys.stderr,
+    counted = (
+        f"{im.judged} of {im.organisations} organisation(s) under both; "
+        f"{im.error_count} could not be judged"
+        if im.error_count
+        else f"{im.judged} organisation(s) under both"
     )
-    return EXIT_OK
+    print(f"(judged {counted} in {im.seconds:.2f} s)", file=sys.stderr)
+    # as evaluate --population: a population with rows not judged is bad input
+    return EXIT_BAD_INPUT if im.error_count else EXIT_OK
 
 
 def register(subparsers: Any) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,6 +25,7 @@ from attrs import field, frozen
 
 from iiprules import api
 from iiprules import model as m
+from iiprules._batch.read import careful_json
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesetNotFound
 from iiprules.diff.structure import OP_WORDS, arrow
 from iiprules.evaluate import Decision, Evaluator, Outcome, Trace
@@ -78,9 +79,11 @@ def _jsonl(f: Path) -> Iterator[tuple[str, Callable[[], Evidence]]]:
 def _line_loader(line: str, path: str, n: int) -> Callable[[], Evidence]:
     def load() -> Evidence:
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvidenceError(f"not valid JSON: {exc.msg}", None, path, n) from None
+            # as evaluate --population reads a line: on its own, no duplicate keys
+            data = careful_json(line)
+        except ValueError as exc:
+            msg = getattr(exc, "msg", str(exc))
+            raise EvidenceError(f"not valid JSON: {msg}", None, path, n) from None
         fast = _fast_evidence(data, f"{path}:{n}")
         if fast is not None:
             return fast
@@ -176,6 +179,8 @@ def _fast_evidence(data: Any, where: str) -> Evidence | None:
     if not isinstance(data, dict) or not data.keys() <= _FIELDS:
         return None
     try:
+        if not _ISO_DATE.fullmatch(data["assessed_on"]):
+            return None  # the evidence reader words the message
         org, on = data["organisation"], dt.date.fromisoformat(data["assessed_on"])
         met = _str_set(data.get("met", []))
         pending = _str_set(data.get("pending", []))
@@ -206,6 +211,10 @@ def _fast_evidence(data: Any, where: str) -> Evidence | None:
 _FIELDS = frozenset(FIELDS)
 
 
+#: The one date form evidence may use (``fromisoformat`` also takes ``20100630``).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 _HISTORY_FIELDS = frozenset(HISTORY_FIELDS)
 
 
@@ -233,6 +242,8 @@ def _fast_earlier(h: Any) -> Earlier | None:
     level, ruleset = h.get("level"), h.get("ruleset")
     if not isinstance(level, (str, type(None))) or not isinstance(ruleset, (str, type(None))):
         return None
+    if not _ISO_DATE.fullmatch(h["assessed_on"]):
+        raise ValueError  # the evidence reader words the message
     return Earlier(
         dt.date.fromisoformat(h["assessed_on"]),
         _str_set(h.get("met", [])),

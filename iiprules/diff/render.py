@@ -181,7 +181,8 @@ def render_impact_text(im: Impact) -> str:
         lines.append(f"  ... and {im.changed - len(im.changes)} more (--limit 0 lists all)")
     if im.errors:
         lines += ["", "Could not be judged:"]
-        lines += [f"  {w}: {e}" for w, e in im.errors]
+        # an evidence error names its place already: say it once
+        lines += [f"  {e}" if e.startswith(w) else f"  {w}: {e}" for w, e in im.errors]
     return "\n".join(lines) + "\n"
 
 

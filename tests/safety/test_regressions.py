@@ -241,3 +241,15 @@ def test_8_csv_bad_utf8_spoils_one_row(tmp_path: Path) -> None:
     rows = list(batch.iter_rows(path, RULESETS))
     assert "not UTF-8" in rows[0]["error"]
     assert "level" in rows[1]
+
+
+def test_8_diff_population_counts_unjudged_rows_honestly(tmp_path: Path, run: Run) -> None:
+    """diff --population: unjudged rows are not counted as judged, exit 2, location said once."""
+    path = tmp_path / "p.jsonl"
+    path.write_text(ROW % ("A", "") + "\nnot json\n")
+    code, out, err = run(
+        "diff", "standard@2004", "standard@2009", "--population", str(path), "--impact-only"
+    )
+    assert 2 == code
+    assert f"  {path}:2: not valid JSON: Expecting value\n" in out
+    assert "judged 1 of 2 organisation(s) under both; 1 could not be judged" in err
