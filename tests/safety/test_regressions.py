@@ -244,7 +244,7 @@ def test_8_csv_bad_utf8_spoils_one_row(tmp_path: Path) -> None:
 
 
 def test_8_diff_population_counts_unjudged_rows_honestly(tmp_path: Path, run: Run) -> None:
-    """diff --population: unjudged rows are not counted as judged, exit 2, location said once."""
+    """``diff --population``: unjudged rows are not counted as judged, exit 2, location said once."""
     path = tmp_path / "p.jsonl"
     path.write_text(ROW % ("A", "") + "\nnot json\n")
     code, out, err = run(
