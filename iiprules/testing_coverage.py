@@ -139,7 +139,7 @@ class _Seen:
             kids = node.children
             if isinstance(node.node, (m.And, m.Or)):
                 control = isinstance(node.node, m.And)
-                for i, k in enumerate(kids):
+                for i in range(len(kids)):
                     # Operand i decides when every other operand lets it through.
                     if all(o.holds == control for j, o in enumerate(kids) if j != i):
                         self.decides[(key, i)] = True
@@ -307,7 +307,7 @@ def measure(prepared: Sequence[Prepared], snap: Snapshot) -> VersionCoverage:
             if premise is not None:
                 items.append(Item("decision", f"invariant {ident}: exercised with its premise "
                                   f"({unparse_cond(premise)}) true", span,
-                                  True in seen.values.get(id(premise), set())))  # fmt: skip
+                                  True in seen.values.get(id(premise), set())))
             else:
                 items.append(Item("decision", f"invariant {ident}: exercised", span, bool(got)))
         else:
@@ -330,7 +330,7 @@ def measure(prepared: Sequence[Prepared], snap: Snapshot) -> VersionCoverage:
     for rid, r in own_reqs.items():
         what = "unnamed group" if isinstance(r.node, m.Unnamed) else "requirement"
         items.append(Item("requirement", f"{what} {rid}: decides an outcome", r.node.span,
-                          rid in decisive))  # fmt: skip
+                          rid in decisive))
     items.sort(key=lambda i: (i.span.path, i.span.line, i.span.column))
     return VersionCoverage(ref, len(runnable), tuple(items))
 
@@ -342,14 +342,15 @@ def _condition_items(owner: str, root: m.Cond, seen: _Seen, scope: Snapshot) -> 
         where = f"{owner}: {text}"
         vals = seen.values.get(id(c), set())
         if isinstance(c, (m.And, m.Or)):
-            for i, op in enumerate(c.items):
-                items.append(Item("operand", f"{owner}: '{unparse_cond(op)}' decides "
-                                  f"'{text}'", op.span, seen.decides.get((id(c), i), False)))  # fmt: skip
-            continue
-        if isinstance(c, m.Implies):
-            for i, op in enumerate((c.premise, c.conclusion)):
-                items.append(Item("operand", f"{owner}: '{unparse_cond(op)}' decides "
-                                  f"'{text}'", op.span, seen.decides.get((id(c), i), False)))  # fmt: skip
+            operands: tuple[m.Cond, ...] = c.items
+        elif isinstance(c, m.Implies):
+            operands = (c.premise, c.conclusion)
+        else:
+            operands = ()
+        if operands:
+            for i, op in enumerate(operands):
+                label = f"{owner}: '{unparse_cond(op)}' decides '{text}'"
+                items.append(Item("operand", label, op.span, (id(c), i) in seen.decides))
             continue
         if isinstance(c, (m.Not, m.Const)):
             continue  # a negation has the values of its operand; a constant has one
@@ -361,7 +362,7 @@ def _condition_items(owner: str, root: m.Cond, seen: _Seen, scope: Snapshot) -> 
 
             sel = select(scope, c.selection)
             total = sum(r.node.count if isinstance(r.node, m.Unnamed) else 1
-                        for r in sel.values())  # fmt: skip
+                        for r in sel.values())
         th = _threshold(c, total)
         if th is None:
             continue
@@ -385,9 +386,14 @@ def _date_label(label: str) -> str:
     return " ".join(out)
 
 
-def coverage(checked: CheckedRuleset) -> list[VersionCoverage]:
-    """The coverage of every version of a ruleset that has examples, oldest first."""
-    prepared = prepare(checked)
+def coverage(checked: CheckedRuleset, pattern: str | None = None) -> list[VersionCoverage]:
+    """The coverage of every version of a ruleset by its examples, oldest first.
+
+    Args:
+        checked: the ruleset.
+        pattern: only the examples whose name matches this regular expression.
+    """
+    prepared = prepare(checked, pattern)
     out = []
     for snap in checked.snapshots:
         mine = [p for p in prepared if p.snapshot is snap]
@@ -403,8 +409,10 @@ def render_text(reports: Sequence[VersionCoverage]) -> str:
     lines: list[str] = []
     for r in reports:
         figs = r.figures()
-        lines.append(f"{r.ref}: {r.examples} example(s), "
-                     f"{percent(*figs['all']):.1f}% covered ({figs['all'][0]}/{figs['all'][1]})")  # fmt: skip
+        got, total = figs["all"]
+        lines.append(
+            f"{r.ref}: {r.examples} example(s), {percent(got, total):.1f}% covered ({got}/{total})"
+        )
         for cat in CATEGORIES:
             got, total = figs[cat]
             lines.append(f"  {PLURALS[cat]:<13} {got:>4}/{total:<4} {percent(got, total):6.1f}%")
@@ -429,15 +437,19 @@ def totals(reports: Sequence[VersionCoverage]) -> dict[str, tuple[int, int]]:
 
 def render_json(reports: Sequence[VersionCoverage]) -> str:
     """One JSON document: totals, then each version's figures and items."""
+    def figures(f: dict[str, tuple[int, int]]) -> dict[str, dict[str, float]]:
+        return {
+            k: {"covered": a, "total": b, "percent": round(percent(a, b), 2)}
+            for k, (a, b) in f.items()
+        }
+
     doc = {
-        "summary": {k: {"covered": a, "total": b, "percent": round(percent(a, b), 2)}
-                    for k, (a, b) in totals(reports).items()},  # fmt: skip
+        "summary": figures(totals(reports)),
         "versions": [
             {
                 "ref": r.ref,
                 "examples": r.examples,
-                "figures": {k: {"covered": a, "total": b, "percent": round(percent(a, b), 2)}
-                            for k, (a, b) in r.figures().items()},  # fmt: skip
+                "figures": figures(r.figures()),
                 "items": [i.to_dict() for i in r.items],
             }
             for r in reports

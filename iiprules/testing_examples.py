@@ -179,7 +179,7 @@ def _why(d: Decision | None, titles: Any) -> tuple[str, ...]:
     if d is None or d.trace is None:
         return ()
     return (f"{d.kind} {d.id} ({d.title}): {'holds' if d.holds else 'does not hold'}",
-            *render_trace(d.trace, titles=titles))  # fmt: skip
+            *render_trace(d.trace, titles=titles))
 
 
 def judge(p: Prepared, explain: bool = True) -> ExampleRun:
@@ -233,7 +233,7 @@ def expectations(ex: m.Example, o: Outcome, explained: bool = False) -> list[Exp
     for inv in o.invariants:
         why = _why(inv, o.titles) if explained and not inv.holds else ()
         out.append(Expectation(f"invariant {inv.id}", "holds",
-                               "holds" if inv.holds else "broken", why))  # fmt: skip
+                               "holds" if inv.holds else "broken", why))
     return out
 
 
@@ -335,7 +335,7 @@ def render_junit(runs: Sequence[ExampleRun], broken: Iterable[tuple[str, str]] =
         suite = ET.SubElement(
             root, "testsuite", name=path, tests="1", failures="0", errors="1", skipped="0",
             time="0",
-        )  # fmt: skip
+        )
         case = ET.SubElement(suite, "testcase", name="check", classname=path, time="0")
         ET.SubElement(case, "error", message="the ruleset has errors", type="RulesError").text = (
             message

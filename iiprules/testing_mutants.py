@@ -1,4 +1,4 @@
-"""Mutation testing of rulesets: would the embedded examples notice a reviewer's slip?
+"""Mutation testing of rulesets: would the embedded examples notice a reviewer's slip.
 
 Input → output: a checked ruleset → one ``Mutant`` per slip a reviewer could
 make in a version's own rules, each *killed* (some example's expectation or an
@@ -45,7 +45,7 @@ import attrs
 from attrs import frozen
 
 from iiprules import model as m
-from iiprules.check import Snapshot
+from iiprules.check import CheckedRuleset, Snapshot
 from iiprules.diagnostics import EvaluationError
 from iiprules.evaluate import Evaluator, Verdict
 from iiprules.syntax import unparse_cond, unparse_selection
@@ -123,7 +123,8 @@ def _cond_slips(c: m.Cond, scope: Snapshot) -> Iterator[tuple[str, str, m.Span, 
         case m.And(items=items) | m.Or(items=items):
             for i, item in enumerate(items):
                 for kind, desc, span, new in _cond_slips(item, scope):
-                    yield kind, desc, span, attrs.evolve(c, items=(*items[:i], new, *items[i + 1:]))  # type: ignore[misc]
+                    swapped = (*items[:i], new, *items[i + 1:])
+                    yield kind, desc, span, attrs.evolve(c, items=swapped)
         case m.Not(item=item):
             for kind, desc, span, new in _cond_slips(item, scope):
                 yield kind, desc, span, attrs.evolve(c, item=new)
@@ -146,7 +147,8 @@ def _local(c: m.Cond, scope: Snapshot) -> Iterator[tuple[str, m.Cond]]:
                 yield "and/or", other(items, span=c.span)
                 for i in range(len(items)):
                     rest = items[:i] + items[i + 1:]
-                    yield "operand dropped", rest[0] if len(rest) == 1 else attrs.evolve(c, items=rest)  # type: ignore[misc]
+                    fewer = rest[0] if len(rest) == 1 else attrs.evolve(c, items=rest)
+                    yield "operand dropped", fewer
         case m.AtLeast(n=n) | m.AtMost(n=n):
             for k in (n - 1, n + 1):
                 if k >= 0:
@@ -197,25 +199,26 @@ def _selection_slips(
         case m.SelList(ids=ids):
             if len(ids) > 1:
                 for i, rid in enumerate(ids):
-                    new = attrs.evolve(sel, ids=ids[:i] + ids[i + 1:])
-                    yield "selection", f"{rid} dropped from {unparse_selection(sel)}", sel.span, new
+                    fewer = attrs.evolve(sel, ids=ids[:i] + ids[i + 1:])
+                    text = f"{rid} dropped from {unparse_selection(sel)}"
+                    yield "selection", text, sel.span, fewer
             for rid in _siblings(ids, scope):
-                new = attrs.evolve(sel, ids=(*ids, rid))
-                yield "selection", f"{rid} added to {unparse_selection(sel)}", sel.span, new
+                more = attrs.evolve(sel, ids=(*ids, rid))
+                yield "selection", f"{rid} added to {unparse_selection(sel)}", sel.span, more
         case m.Union_(left=a, right=b):
             text = unparse_selection(sel)
             yield "selection", f"'{unparse_selection(a)}' instead of '{text}'", sel.span, a
             yield "selection", f"'{unparse_selection(b)}' instead of '{text}'", sel.span, b
-            for kind, desc, span, new in _selection_slips(a, scope):
-                yield kind, desc, span, attrs.evolve(sel, left=new)
-            for kind, desc, span, new in _selection_slips(b, scope):
-                yield kind, desc, span, attrs.evolve(sel, right=new)
+            for kind, desc, span, left in _selection_slips(a, scope):
+                yield kind, desc, span, attrs.evolve(sel, left=left)
+            for kind, desc, span, right in _selection_slips(b, scope):
+                yield kind, desc, span, attrs.evolve(sel, right=right)
         case m.Except(left=a, right=b) | m.Within(left=a, right=b):
             word = "except" if isinstance(sel, m.Except) else "within"
             yield "selection", f"'{word} {unparse_selection(b)}' dropped from " \
-                f"'{unparse_selection(sel)}'", sel.span, a  # fmt: skip
-            for kind, desc, span, new in _selection_slips(a, scope):
-                yield kind, desc, span, attrs.evolve(sel, left=new)
+                f"'{unparse_selection(sel)}'", sel.span, a
+            for kind, desc, span, left in _selection_slips(a, scope):
+                yield kind, desc, span, attrs.evolve(sel, left=left)
 
 
 def _siblings(ids: Sequence[str], scope: Snapshot) -> list[str]:
@@ -232,12 +235,53 @@ def _siblings(ids: Sequence[str], scope: Snapshot) -> list[str]:
             out.setdefault(info.indicator, "")
     for rid, r in scope.requirements.items():
         if r.indicator in out and not out[r.indicator] and rid not in have \
-                and isinstance(r.node, m.Requirement):  # fmt: skip
+                and isinstance(r.node, m.Requirement):
             out[r.indicator] = rid
     return [rid for rid in out.values() if rid]
 
 
-def slips(scope: Snapshot) -> Iterator[tuple[str, str, m.Span, Callable[[Snapshot], Snapshot]]]:
+Rewrite = Callable[[Snapshot], Snapshot]
+
+
+def _put_level(old: m.Level, new: m.Cond) -> Rewrite:
+    def rewrite(s: Snapshot) -> Snapshot:
+        levels = tuple(attrs.evolve(x, requires=new) if x is old else x for x in s.levels)
+        return attrs.evolve(s, levels=levels)
+
+    return rewrite
+
+
+def _put_award(old: m.Award, new: m.Cond) -> Rewrite:
+    def rewrite(s: Snapshot) -> Snapshot:
+        awards = tuple(attrs.evolve(x, requires=new) if x is old else x for x in s.awards)
+        return attrs.evolve(s, awards=awards)
+
+    return rewrite
+
+
+def _put_invariant(old: m.Invariant, new: m.Cond) -> Rewrite:
+    def rewrite(s: Snapshot) -> Snapshot:
+        invs = tuple(attrs.evolve(x, holds=new) if x is old else x for x in s.invariants)
+        return attrs.evolve(s, invariants=invs)
+
+    return rewrite
+
+
+def _put_requirement(rids: Sequence[str], **changes: Any) -> Rewrite:
+    """Replace fields (``applies``, ``maps``) of named requirements."""
+
+    def rewrite(s: Snapshot) -> Snapshot:
+        reqs = dict(s.requirements)
+        for rid in rids:
+            info = reqs[rid]
+            node: Any = info.node
+            reqs[rid] = attrs.evolve(info, node=attrs.evolve(node, **changes))
+        return attrs.evolve(s, requirements=reqs)
+
+    return rewrite
+
+
+def slips(scope: Snapshot) -> Iterator[tuple[str, str, m.Span, Rewrite]]:
     """Every slip in the version's own rules, as a rewrite of a merged snapshot."""
     base = scope.base
 
@@ -246,67 +290,36 @@ def slips(scope: Snapshot) -> Iterator[tuple[str, str, m.Span, Callable[[Snapsho
 
     for lv in own(scope.levels, "levels"):
         name = f"level {lv.id}"
-
-        def put_level(s: Snapshot, new: m.Cond, old: m.Level = lv) -> Snapshot:
-            levels = tuple(attrs.evolve(x, requires=new) if x is old else x for x in s.levels)
-            return attrs.evolve(s, levels=levels)
-
         yield ("requires dropped", f"{name} with its requires dropped (always reached)",
-               lv.span, lambda s, f=put_level: f(s, m.Const(True)))  # fmt: skip
-        for kind, desc, span, new in _cond_slips(lv.requires, scope):
-            yield kind, f"{name}: {desc}", span, lambda s, f=put_level, n=new: f(s, n)
+               lv.span, _put_level(lv, m.Const(True)))
+        for kind, desc, span, cond in _cond_slips(lv.requires, scope):
+            yield kind, f"{name}: {desc}", span, _put_level(lv, cond)
     for aw in own(scope.awards, "awards"):
         name = f"award {aw.id}"
-
-        def put_award(s: Snapshot, new: m.Cond, old: m.Award = aw) -> Snapshot:
-            awards = tuple(attrs.evolve(x, requires=new) if x is old else x for x in s.awards)
-            return attrs.evolve(s, awards=awards)
-
         yield ("negated", f"{name} with its condition negated", aw.span,
-               lambda s, f=put_award, a=aw: f(s, m.Not(a.requires, span=a.span)))  # fmt: skip
-        for kind, desc, span, new in _cond_slips(aw.requires, scope):
-            yield kind, f"{name}: {desc}", span, lambda s, f=put_award, n=new: f(s, n)
+               _put_award(aw, m.Not(aw.requires, span=aw.span)))
+        for kind, desc, span, cond in _cond_slips(aw.requires, scope):
+            yield kind, f"{name}: {desc}", span, _put_award(aw, cond)
     for inv in own(scope.invariants, "invariants"):
-        name = f"invariant {inv.id}"
-
-        def put_inv(s: Snapshot, new: m.Cond, old: m.Invariant = inv) -> Snapshot:
-            invs = tuple(attrs.evolve(x, holds=new) if x is old else x for x in s.invariants)
-            return attrs.evolve(s, invariants=invs)
-
-        for kind, desc, span, new in _cond_slips(inv.holds, scope):
-            yield kind, f"{name}: {desc}", span, lambda s, f=put_inv, n=new: f(s, n)
+        for kind, desc, span, cond in _cond_slips(inv.holds, scope):
+            yield kind, f"invariant {inv.id}: {desc}", span, _put_invariant(inv, cond)
     mappings: dict[int, tuple[m.Selection, list[str]]] = {}
     for rid, r in scope.requirements.items():
         if r.ruleset != scope.ruleset or not isinstance(r.node, m.Requirement):
             continue
-        if r.node.applies is not None:
-            cond = r.node.applies
-
-            def put_applies(s: Snapshot, new: m.Cond, rid: str = rid) -> Snapshot:
-                reqs = dict(s.requirements)
-                info = reqs[rid]
-                reqs[rid] = attrs.evolve(info, node=attrs.evolve(info.node, applies=new))
-                return attrs.evolve(s, requirements=reqs)
-
-            yield ("negated", f"requirement {rid} with 'applies when' negated", cond.span,
-                   lambda s, f=put_applies, c=cond: f(s, m.Not(c, span=c.span)))  # fmt: skip
-            for kind, desc, span, new in _cond_slips(cond, scope):
-                yield kind, f"requirement {rid} applies when: {desc}", span, \
-                    lambda s, f=put_applies, n=new: f(s, n)  # fmt: skip
+        applies = r.node.applies
+        if applies is not None:
+            yield ("negated", f"requirement {rid} with 'applies when' negated", applies.span,
+                   _put_requirement([rid], applies=m.Not(applies, span=applies.span)))
+            for kind, desc, span, cond in _cond_slips(applies, scope):
+                yield (kind, f"requirement {rid} applies when: {desc}", span,
+                       _put_requirement([rid], applies=cond))
         if r.maps is not None:
             mappings.setdefault(id(r.maps), (r.maps, []))[1].append(rid)
-    for sel, rids in mappings.values():
-
-        def put_maps(s: Snapshot, new: m.Selection, rids: tuple[str, ...] = tuple(rids)) -> Snapshot:
-            reqs = dict(s.requirements)
-            for rid in rids:
-                info = reqs[rid]
-                reqs[rid] = attrs.evolve(info, node=attrs.evolve(info.node, maps=new))
-            return attrs.evolve(s, requirements=reqs)
-
+    for maps, rids in mappings.values():
         name = f"mapping of {', '.join(rids)}"
-        for kind, desc, span, new in _selection_slips(sel, scope):
-            yield kind, f"{name}: {desc}", span, lambda s, f=put_maps, n=new: f(s, n)
+        for kind, desc, span, sel in _selection_slips(maps, scope):
+            yield kind, f"{name}: {desc}", span, _put_requirement(rids, maps=sel)
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -379,7 +392,7 @@ def mutate(prepared: Sequence[Prepared], snap: Snapshot, prove: bool = True) -> 
 def _equivalent(original: Snapshot, mutant: Snapshot) -> bool:
     """True when z3 proves both decide every level, award and invariant alike."""
     try:
-        import z3
+        import z3  # type: ignore[import-untyped]
 
         from iiprules._verify.encode import LAST_DAY, Decisions, Org, Space
         from iiprules._verify.solve import Prover
@@ -400,9 +413,17 @@ def _equivalent(original: Snapshot, mutant: Snapshot) -> bool:
     return Prover(org.domain()).sat(z3.Or(*differs)) == "unsat"
 
 
-def mutants(checked: Any, prove: bool = True) -> list[MutationReport]:
-    """The mutation report of every version of a ruleset, oldest first."""
-    prepared = prepare(checked)
+def mutants(
+    checked: CheckedRuleset, prove: bool = True, pattern: str | None = None
+) -> list[MutationReport]:
+    """The mutation report of every version of a ruleset, oldest first.
+
+    Args:
+        checked: the ruleset.
+        prove: ask z3 whether each survivor is equivalent to the original.
+        pattern: only the examples whose name matches this regular expression kill.
+    """
+    prepared = prepare(checked, pattern)
     return [
         mutate([p for p in prepared if p.snapshot is snap], snap, prove)
         for snap in checked.snapshots
@@ -424,16 +445,16 @@ def render_text(reports: Sequence[MutationReport]) -> str:
         for x in r.mutants:
             if x.status == "survived":
                 lines.append(f"  survived: {x.span.path}:{x.span.line}:{x.span.column}: "
-                             f"no example notices {x.description}")  # fmt: skip
+                             f"no example notices {x.description}")
         for x in r.mutants:
             if x.status == "equivalent":
                 lines.append(f"  equivalent: {x.span.path}:{x.span.line}:{x.span.column}: "
-                             f"{x.description} (proved to decide alike)")  # fmt: skip
+                             f"{x.description} (proved to decide alike)")
     killed = sum(r.count("killed") for r in reports)
     survived = sum(r.count("survived") for r in reports)
     total = sum(len(r.mutants) for r in reports)
     lines.append(f"total: {total} mutant(s), {killed} killed, {survived} survived; "
-                 f"mutation score {score(killed, survived):.1f}%")  # fmt: skip
+                 f"mutation score {score(killed, survived):.1f}%")
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,7 @@ from iiprules.outputs import OutputError, OutputInterrupted
 #: ``func(args) -> int`` on each (see the package docstring).
 COMMANDS: tuple[str, ...] = (
     "iiprules.cli.core",
+    "iiprules.cli.testing",
     "iiprules.cli.fmt",
     "iiprules.cli.verify",
     "iiprules.cli.diff",

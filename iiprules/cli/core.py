@@ -1,4 +1,4 @@
-"""``iiprules check``, ``evaluate``, ``explain`` and ``test``: the pipeline's stages.
+"""``iiprules check``, ``evaluate`` and ``explain``: the pipeline's stages.
 
 Input → output: paths and evidence files → diagnostics, outcomes, explanation
 trees, example results or formatted rules text on stdout, and an exit code.
@@ -124,36 +124,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_test(args: argparse.Namespace) -> int:
-    """Run the examples embedded in rulesets."""
-    files = api.rules_files(args.paths)
-    if not files:
-        print("iiprules: no .rules files found", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    total = failed = 0
-    for f in files:
-        result = api.check_file(f)
-        if result.checked is None:
-            print_diagnostics(result.errors)
-            failed += 1
-            continue
-        for r in api.run_examples(result.checked):
-            total += 1
-            where = f"{r.span.path}:{r.span.line}"
-            if r.passed:
-                if args.verbose:
-                    print(f"ok    {r.ruleset}@{r.version}: {r.name}")
-            else:
-                failed += 1
-                print(f"FAIL  {r.ruleset}@{r.version}: {r.name} ({where})")
-                for msg in r.failures:
-                    print(f"      {msg}")
-    print(f"{total} example(s), {failed} failed")
-    return EXIT_FAILED if failed else EXIT_OK
-
-
 def register(subparsers: Any) -> None:
-    """Add ``check``, ``evaluate``, ``explain`` and ``test``."""
+    """Add ``check``, ``evaluate`` and ``explain`` (``test`` is in ``iiprules.cli.testing``)."""
     p = subparsers.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
     p.add_argument("paths", nargs="+", help=".rules files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="show errors only")
@@ -205,7 +177,4 @@ def register(subparsers: Any) -> None:
             p.add_argument("--brief", action="store_true", help="JSON without the explanation")
         p.set_defaults(func=func)
 
-    p = subparsers.add_parser("test", help="run the examples embedded in rulesets")
-    p.add_argument("paths", nargs="+", help=".rules files or folders")
-    p.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
-    p.set_defaults(func=cmd_test)
+    
