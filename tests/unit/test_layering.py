@@ -41,6 +41,9 @@ ORDER = [
     "_verify",
     "verify",
     "testing",
+    "testing_examples",
+    "testing_coverage",
+    "testing_mutants",
     "lsp",
     "cli",
 ]
