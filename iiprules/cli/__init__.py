@@ -11,7 +11,7 @@ Layout:
 * ``app``: the parser (``build_parser``), the dispatcher (``main``), and
   ``COMMANDS``, the tuple of command modules in ``--help`` order;
 * ``common``: the exit codes (``EXIT_OK`` ...) and the printing helpers;
-* one module per command group: ``core`` (check, evaluate, explain, fmt),
+* one module per command group: ``core`` (check, evaluate, explain),
   ``testing`` (test: examples, coverage, mutants, reports), ``answers``
   (plan, why-not, critical, pending, lapse), ``diff``, ``verify``, ``generate``.
 

@@ -176,5 +176,3 @@ def register(subparsers: Any) -> None:
         if name == "evaluate":
             p.add_argument("--brief", action="store_true", help="JSON without the explanation")
         p.set_defaults(func=func)
-
-    
