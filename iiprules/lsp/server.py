@@ -63,12 +63,6 @@ class RulesServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=doc.uri, diagnostics=found, version=doc.version)
         )
 
-    def publish_with_dependents(self, doc: Doc) -> None:
-        """Check a document, then every ruleset that uses it (their results may change)."""
-        self.publish(doc)
-        for other in self.state.dependents(doc):
-            self.publish(other)
-
     def schedule(self, uri: str, delay: float = DEBOUNCE) -> None:
         """Check a document after ``delay`` unless it changes again first."""
         old = self.pending.pop(uri, None)
@@ -86,7 +80,14 @@ class RulesServer(LanguageServer):
         if doc is None:
             return
         try:
-            self.publish_with_dependents(doc)
+            self.publish(doc)
+            for other in self.state.dependents(doc):
+                # The edited document's diagnostics are out; the rulesets that use it
+                # come one by one, and a newer keystroke stops them (it rechecks them).
+                await asyncio.sleep(0)
+                if uri in self.pending:
+                    return
+                self.publish(other)
         except Exception:  # the server outlives any bug in a feature
             _log_failure("diagnostics", uri)
 
