@@ -81,9 +81,11 @@ class RulesServer(LanguageServer):
             return
         try:
             self.publish(doc)
-            for other in self.state.dependents(doc):
-                # The edited document's diagnostics are out; the rulesets that use it
-                # come one by one, and a newer keystroke stops them (it rechecks them).
+            for other in self.state.dependents(doc, open_only=True):
+                # The edited document's diagnostics are out; the open rulesets that use
+                # it come one by one, and a newer keystroke stops them (it rechecks them).
+                # Closed files are not reported on: a workspace holding test corpora
+                # would fill the problems list, and each would cost a check per keystroke.
                 await asyncio.sleep(0)
                 if uri in self.pending:
                     return
@@ -166,7 +168,7 @@ async def did_change(ls: RulesServer, params: lsp.DidChangeTextDocumentParams) -
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: RulesServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    """A saved file may be used by rulesets that are not open: check them again."""
+    """Check again on save (the open rulesets that use it too)."""
     ls.schedule(params.text_document.uri, 0)
 
 

@@ -219,10 +219,10 @@ class State:
             out.append(base)
         return out
 
-    def dependents(self, doc: Doc) -> list[Doc]:
-        """The other documents whose chain of ``uses`` reaches this one."""
+    def dependents(self, doc: Doc, open_only: bool = False) -> list[Doc]:
+        """The other documents whose chain of ``uses`` reaches this one (or the open ones)."""
         out: list[Doc] = []
-        for other in self.all_docs():
+        for other in list(self.open.values()) if open_only else self.all_docs():
             if other.path == doc.path or other.uses_name is None:
                 continue
             if any(d.path == doc.path for d in self.chain(other)[1:]):
@@ -262,6 +262,12 @@ class State:
         """The names visible at an offset: its version merged with the ruleset it uses."""
         checked = self.checked(doc)
         if checked is None or not checked.snapshots:
+            # Never checked clean yet: the ruleset it uses still knows its own names
+            # (W4.1 in a broken lm_theme.rules is standard's W4.1).
+            for base in self.chain(doc)[1:]:
+                base_checked = self.checked(base)
+                if base_checked is not None and base_checked.snapshots:
+                    return base_checked.scope(base_checked.snapshots[-1])
             return None
         snap = checked.snapshots[-1]
         if offset is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 import pytest_lsp
@@ -187,7 +188,8 @@ async def test_document_symbols_outline_the_ruleset(client: LanguageClient):
 async def test_workspace_symbols_find_declarations_everywhere(client: LanguageClient):
     """A query finds requirement declarations in every ruleset of the workspace."""
     found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="LM1."))
-    assert {uri_of(LM)} == {s.location.uri for s in found}
+    assert uri_of(LM) in {s.location.uri for s in found}
+    assert all("LM1." in s.name for s in found)
     assert {"LM1.1", "LM1.2"} <= {s.name for s in found}
 
 
@@ -200,3 +202,20 @@ async def test_folding_and_semantic_tokens(client: LanguageClient):
     tokens = await client.text_document_semantic_tokens_full_async(
         lsp.SemanticTokensParams(_doc(STANDARD)))
     assert len(tokens.data) % 5 == 0 and len(tokens.data) > 1000
+
+
+async def test_hover_in_a_broken_file_uses_the_ruleset_it_uses(client: LanguageClient, tmp_path):
+    """A ruleset that never checked clean still shows standard's W4.1 on hover."""
+    broken = tmp_path / "broken.rules"
+    text = "ruleset broken\nuses standard\nversion 1 effective 2020-01-01 {\n  level x \"X\" {\n    requires all of [W4.1] and\n"
+    shutil.copy(STANDARD, tmp_path / "standard.rules")
+    diags = await open_doc(client, broken, text)
+    assert diags and all(d.code.startswith("IIP1") for d in diags)
+    pos = position_of_text(text, "[W4.1", 2)
+    hover = await client.text_document_hover_async(lsp.HoverParams(_doc(broken), pos))
+    assert _scope("standard").requirements["W4.1"].node.text in hover.contents.value
+
+
+def position_of_text(text: str, needle: str, shift: int) -> lsp.Position:
+    at = text.index(needle) + shift
+    return lsp.Position(text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1))
