@@ -132,6 +132,21 @@ def format_text(text: str, path: str) -> Formatted:
         return Formatted(None, "not formatted: a condition is nested too deeply")
 
 
+def population_counts(ruleset_path: Path, population: Path) -> tuple[int, dict[str, int]]:
+    """How many organisations of a population file reach each level, by the saved ruleset.
+
+    Returns the number judged and the count of each level reached (``none``
+    for not recognised), as ``iiprules evaluate --population`` counts them.
+
+    Raises:
+        EvidenceError, RulesetNotFound, RulesError: the population or ruleset is unusable.
+    """
+    from iiprules.api import evaluate_population
+
+    summary = evaluate_population(population, [str(ruleset_path)], out=None, progress=False)
+    return summary.total - summary.errors, dict(summary.levels)
+
+
 def examples(checked: CheckedRuleset) -> list[ExampleResult]:
     """Run a checked ruleset's embedded examples (as ``iiprules test`` does)."""
     return run_examples(checked)

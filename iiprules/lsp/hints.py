@@ -8,12 +8,19 @@ Both need the checked ruleset of the text as it stands: a hint from an older
 text would sit at the wrong place, and an example's result from an older text
 would be a lie, so neither is shown while the text has errors (the lens says
 so instead).
+
+When a population file is configured (``initializationOptions`` or the
+``iiprules.population`` setting), each level of the ruleset gets a lens with
+how many of its organisations reach it, counted as ``iiprules evaluate
+--population`` counts them, from the saved file: an unsaved text says so
+rather than show counts of another text.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -22,7 +29,8 @@ from lsprotocol import types as lsp
 from iiprules import model as m
 from iiprules.api import ExampleResult
 from iiprules.check import select, size
-from iiprules.lsp.adapter import examples
+from iiprules.diagnostics import EvidenceError, RulesError, RulesetNotFound
+from iiprules.lsp.adapter import examples, population_counts, read_disk
 from iiprules.lsp.state import Doc, State
 
 #: The command a lens runs: the examples of a document, again.
@@ -124,6 +132,57 @@ def code_lenses(state: State, doc: Doc) -> list[lsp.CodeLens]:
         out.append(lsp.CodeLens(at, lsp.Command(
             title=_lens_title(r), command=RUN_EXAMPLES, arguments=[doc.uri]
         )))
+    return out
+
+
+_COUNTS: dict[tuple[str, str, float, float], tuple[int, dict[str, int]] | str] = {}
+
+
+def _population_counts(doc: Doc, population: Path) -> tuple[int, dict[str, int]] | str:
+    """Counts per level, or why there are none; cached by both files' modification times."""
+    if doc.path is None:
+        return "population: not a file"
+    if read_disk(doc.path) != doc.text:
+        return "population: save the file to count"
+    try:
+        key = (str(doc.path), str(population), doc.path.stat().st_mtime,
+               population.stat().st_mtime)
+    except OSError:
+        return f"population: cannot read {population.name}"
+    if key not in _COUNTS:
+        if len(_COUNTS) > 16:
+            _COUNTS.clear()
+        try:
+            _COUNTS[key] = population_counts(doc.path, population)
+        except (EvidenceError, RulesetNotFound, RulesError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            _COUNTS[key] = f"population: {first}"
+    return _COUNTS[key]
+
+
+def level_lenses(state: State, doc: Doc, population: Path) -> list[lsp.CodeLens]:
+    """Over each level declared here: how many organisations of the population reach it."""
+    checked = state.analyse(doc).checked
+    if checked is None:
+        return []
+    scope = checked.scope(checked.snapshots[-1])
+    order = [lv.id for lv in scope.levels]
+    decls = [x for x in doc.names if x.kind == "level" and x.declaration]
+    if not decls:
+        return []
+    counts = _population_counts(doc, population)
+    out: list[lsp.CodeLens] = []
+    for x in decls:
+        at = doc.lines.range(x.token.start, x.token.start)
+        at = lsp.Range(lsp.Position(at.start.line, 0), lsp.Position(at.start.line, 0))
+        if isinstance(counts, str):
+            title = counts
+        else:
+            judged, levels = counts
+            rank = order.index(x.name) if x.name in order else len(order)
+            reached = sum(levels.get(lv, 0) for lv in order[rank:])
+            title = f"{reached} of {judged} organisations reach it ({population.name})"
+        out.append(lsp.CodeLens(at, lsp.Command(title=title, command="")))
     return out
 
 

@@ -23,6 +23,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
@@ -49,6 +50,24 @@ class RulesServer(LanguageServer):
         )
         self.state = State()
         self.pending: dict[str, asyncio.Task[None]] = {}
+        #: A population file whose organisations the level lenses count (a setting).
+        self.population: Path | None = None
+        self.initialization_options: Any = None
+
+    def configure(self, settings: Any) -> None:
+        """Take ``{"population": PATH}`` (or ``{"iiprules": {...}}``) from the client."""
+        if isinstance(settings, dict) and isinstance(settings.get("iiprules"), dict):
+            settings = settings["iiprules"]
+        if not isinstance(settings, dict) or "population" not in settings:
+            return
+        value = settings.get("population")
+        if not value:
+            self.population = None
+            return
+        path = Path(str(value)).expanduser()
+        if not path.is_absolute() and self.state.roots:
+            path = self.state.roots[0] / path
+        self.population = path
 
     def doc(self, uri: str) -> Doc | None:
         """The current document of a URI (open, or read from disk)."""
@@ -126,12 +145,17 @@ server = RulesServer()
 # -- lifecycle and document sync ---------------------------------------------------
 
 
+@server.feature(lsp.INITIALIZE)
+@guarded(None)
+def initialize(ls: RulesServer, params: lsp.InitializeParams) -> None:
+    """Keep the client's options until the workspace folders are known."""
+    ls.initialization_options = params.initialization_options
+
+
 @server.feature(lsp.INITIALIZED)
 @guarded(None)
 def initialized(ls: RulesServer, params: lsp.InitializedParams) -> None:
-    """Learn the workspace folders, where the ruleset files are."""
-    from pathlib import Path
-
+    """Learn the workspace folders, where the ruleset files are, and the settings."""
     from pygls import uris
 
     roots: list[Path] = []
@@ -143,6 +167,14 @@ def initialized(ls: RulesServer, params: lsp.InitializedParams) -> None:
         roots.append(Path(ls.workspace.root_path))
     ls.state.roots = roots
     ls.state.forget_files()
+    ls.configure(ls.initialization_options)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded(None)
+def changed_configuration(ls: RulesServer, params: lsp.DidChangeConfigurationParams) -> None:
+    """The population file for the level lenses may have changed."""
+    ls.configure(params.settings)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -335,9 +367,14 @@ def on_inlay_hint(ls: RulesServer, params: lsp.InlayHintParams) -> list[lsp.Inla
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
 @guarded([])
 def on_code_lens(ls: RulesServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
-    """Over each example, whether it passes."""
+    """Over each example, whether it passes; over each level, who reaches it (if configured)."""
     doc = ls.doc(params.text_document.uri)
-    return hints.code_lenses(ls.state, doc) if doc else []
+    if doc is None:
+        return []
+    lenses = hints.code_lenses(ls.state, doc)
+    if ls.population is not None:
+        lenses += hints.level_lenses(ls.state, doc, ls.population)
+    return lenses
 
 
 @server.command(hints.RUN_EXAMPLES)

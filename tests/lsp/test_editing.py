@@ -181,3 +181,34 @@ async def test_code_lenses_run_the_examples(client: LanguageClient, work: Path):
     report = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
         command=failing[0].command.command, arguments=failing[0].command.arguments))
     assert f"{len(results)} example(s), 1 failed" == report["summary"]
+
+
+async def test_level_lenses_count_a_configured_population(client: LanguageClient, work: Path):
+    """With a population configured, each level says how many organisations reach it."""
+    from iiprules.api import evaluate_population
+    from iiprules.generate import generate, write_jsonl
+
+    population = work / "population.jsonl"
+    with population.open("w", encoding="utf-8") as out:
+        write_jsonl(generate("standard", 60, 7), out)
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(
+        settings={"iiprules": {"population": str(population)}}))
+    path = work / "standard.rules"
+    path.write_text((RULESETS / "standard.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    await open_doc(client, path)
+    lenses = await client.text_document_code_lens_async(
+        lsp.CodeLensParams(lsp.TextDocumentIdentifier(uri_of(path))))
+    titles = [ln.command.title for ln in lenses if "organisations reach it" in ln.command.title]
+    summary = evaluate_population(population, [str(path)], out=None, progress=False)
+    checked = iiprules.load(str(path))
+    order = [lv.id for lv in checked.scope(checked.snapshots[-1]).levels]
+    judged = summary.total - summary.errors
+    want = []
+    for snap in checked.snapshots:  # one lens per declaration, in the order written
+        for lv in snap.version_node.items:
+            if isinstance(lv, m.Level):
+                reached = sum(summary.levels.get(x, 0) for x in order[order.index(lv.id):])
+                want.append(f"{reached} of {judged} organisations reach it (population.jsonl)")
+    assert len(order) <= len(titles)
+    assert want == titles
+    assert 60 == judged
