@@ -20,17 +20,16 @@ import re
 from pathlib import Path
 
 import attrs
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
 
 from iiprules import model as m
-from iiprules._syntax import trivia
+from iiprules._syntax import messages, trivia
 from iiprules._syntax.build import Builder
 from iiprules._syntax.printer import unparse, unparse_cond, unparse_selection
 from iiprules.diagnostics import ERROR, Diagnostic, RulesSyntaxError
 
 __all__ = [
-    "EXPECTED_WORDS",
     "grammar_path",
     "parse",
     "parse_file",
@@ -80,13 +79,14 @@ def parse(text: str, path: str = "<string>") -> m.Ruleset:
         path: the file name shown in diagnostics.
 
     Raises:
-        RulesSyntaxError: the text does not follow the grammar; the diagnostic
-            carries the position and says what was expected in plain words.
+        RulesSyntaxError: the text does not follow the grammar. It holds every
+            independent syntax error of the file (up to ``MAX_SYNTAX_ERRORS``),
+            each positioned and put in a reviewer's words.
     """
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise RulesSyntaxError((_syntax_diagnostic(exc, text, path),)) from None
+    tree, errors = _parse_recovering(text, path)
+    if errors:
+        raise RulesSyntaxError(tuple(errors))
+    assert tree is not None  # no errors means a tree; not user input
     # iter_subtrees is iterative, so deeply nested input cannot overflow the stack here.
     bad_dates = [
         _bad_date_diagnostic(tok, text, path)
@@ -98,6 +98,46 @@ def parse(text: str, path: str = "<string>") -> m.Ruleset:
         raise RulesSyntaxError(tuple(bad_dates))
     ruleset: m.Ruleset = Builder(path, text).transform(tree)
     return attrs.evolve(ruleset, trivia=trivia.scan(text, _trivia_pattern()))
+
+
+def _parse_recovering(text: str, path: str) -> tuple[Tree[Token] | None, list[Diagnostic]]:
+    """The parse tree, or every syntax error of the text.
+
+    After each error the broken item is blanked out (or the one missing
+    character supplied) and the text parsed again, so a reviewer sees all
+    independent slips at once and none caused by an earlier one.
+    """
+    errors: list[Diagnostic] = []
+    work, last = text, -1
+    while True:
+        try:
+            tree = _parser().parse(work)
+        except UnexpectedInput as exc:
+            found = messages.diagnose(exc, work, path, _messages_context(), original=text)
+            if found.pos <= last and errors:
+                break  # no progress: what follows is the same error seen again
+            errors.append(found.diagnostic)
+            if found.repaired is None or len(errors) >= messages.MAX_SYNTAX_ERRORS:
+                break
+            work, last = found.repaired, found.pos
+            continue
+        return (None if errors else tree), errors
+    return None, errors
+
+
+@functools.cache
+def _messages_context() -> messages.Context:
+    parser = _parser()
+    keywords = frozenset(
+        str(t.pattern.value)
+        for t in parser.terminals
+        if t.pattern.type == "str" and str(t.pattern.value).isidentifier()
+    )
+
+    def try_parse(text: str) -> object:
+        return parser.parse(text)
+
+    return messages.build_context(keywords, try_parse)
 
 
 @functools.cache
@@ -134,140 +174,3 @@ def _bad_date_diagnostic(tok: Token, text: str, path: str) -> Diagnostic:
         span,
         "write dates as YYYY-MM-DD, e.g. 2009-05-01",
     )
-
-
-#: Terminal names in reviewer's words. Anonymous keyword terminals are named by
-#: Lark after their text (``REQUIRES`` for "requires"), so those are found by
-#: lower-casing; these are the others.
-EXPECTED_WORDS: dict[str, str] = {
-    "ID": "a name or id",
-    "STRING": 'a quoted text ("...")',
-    "INT": "a whole number",
-    "DATE": "a date (YYYY-MM-DD)",
-    "CMP": "a comparison (>=, >, =, !=, <, <=)",
-    "LBRACE": "'{'",
-    "RBRACE": "'}'",
-    "LPAR": "'('",
-    "RPAR": "')'",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "COMMA": "','",
-    "COLON": "':'",
-    "EQUAL": "'='",
-    "PLUS": "'+'",
-    "$END": "the end of the file",
-}
-
-_TOKEN_WORDS = {**EXPECTED_WORDS, "$END": "the end of the file"}
-
-#: Curated hints, by the keyword the parser wanted next (Catala's parser.messages idea).
-_HINTS: dict[str, str] = {
-    "IN": "every requirement says which part it belongs to, e.g. "
-    "'requirement 1.1 in standard by top_managers {'",
-    "TEXT": 'a requirement\'s block starts with its text: text "..."',
-    "REQUIRES": "levels and awards state their condition after the doc and sources: "
-    "requires all of part standard",
-    "HOLDS": "an invariant states its condition: holds level >= gold implies award lm_themed",
-    "EFFECTIVE": "a version says when it comes into force: version 2009 effective 2009-05-01 {",
-    "VERSION": "a ruleset has at least one version block: "
-    "version 2004 effective 2004-01-01 { ... }",
-    "OF": "counts are written 'at least 26 of part extended'",
-}
-
-
-def _expected_words(expected: set[str]) -> list[str]:
-    words = set()
-    for name in expected:
-        if name in EXPECTED_WORDS:
-            words.add(EXPECTED_WORDS[name])
-        elif name.startswith("__") or not name.isupper():
-            continue
-        else:
-            words.add(f"'{name.lower()}'")
-    return sorted(words)
-
-
-def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    line = getattr(exc, "line", 0) or 0
-    column = getattr(exc, "column", 0) or 0
-    hint = None
-    if isinstance(exc, UnexpectedToken):
-        tok = exc.token
-        if tok.type == "$END":
-            found = "the end of the file"
-            lines = text.splitlines() or [""]
-            line, column = len(lines), len(lines[-1]) + 1
-            width = 1
-        else:
-            found = f"'{tok}'"
-            width = max(len(str(tok)), 1)
-        expected = _expected_words(set(exc.expected))
-        message = f"unexpected {found}"
-        if expected:
-            message += "; expected " + _or_list(expected)
-        hint = next((_HINTS[e] for e in sorted(exc.expected) if e in _HINTS), None)
-        if tok.type == "$END" and "RBRACE" in exc.expected:
-            opened = _unclosed_brace(text)
-            message = "the file ends inside a '{' block"
-            if opened is not None:
-                message += f" opened at line {opened}"
-            hint = "add the missing '}'"
-    elif isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
-        message = f"unexpected character '{char}'"
-        allowed = _expected_words(set(exc.allowed or ()))
-        if allowed:
-            message += "; expected " + _or_list(allowed)
-        if char == "'":
-            hint = 'texts are written in double quotes: "..."'
-        width = 1
-    elif isinstance(exc, UnexpectedEOF):
-        lines = text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
-        message = "unexpected end of the file; expected " + _or_list(
-            _expected_words(set(exc.expected))
-        )
-        width = 1
-    else:  # pragma: no cover - Lark has no other UnexpectedInput subclasses
-        message, width = str(exc), 1
-    span = m.Span(path, line, column, line, column + width, text)
-    return Diagnostic("IIP101", ERROR, message, span, hint)
-
-
-def _unclosed_brace(text: str) -> int | None:
-    """The line of the innermost '{' left open at the end (strings and comments skipped)."""
-    stack: list[int] = []
-    line, i, n = 1, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-        elif ch == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-            continue
-        elif ch == '"':
-            end = (
-                text.find('"""', i + 3) + 3
-                if text.startswith('"""', i)
-                else text.find('"', i + 1) + 1
-            )
-            if end <= i:
-                break
-            line += text.count("\n", i, end)
-            i = end
-            continue
-        elif ch == "{":
-            stack.append(line)
-        elif ch == "}" and stack:
-            stack.pop()
-        i += 1
-    return stack[-1] if stack else None
-
-
-def _or_list(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    if len(words) > 8:
-        return ", ".join(words[:8]) + f" (or {len(words) - 8} more)"
-    return ", ".join(words[:-1]) + " or " + words[-1]
