@@ -70,9 +70,10 @@ def test_syntax_error_names_what_was_expected_in_words():
             "x.rules",
         )
     d = info.value.diagnostics[0]
-    assert "IIP101" == d.code
+    assert "IIP108" == d.code
     assert (3, 36) == (d.span.line, d.span.column)
-    assert "unexpected '['; expected 'of'" == d.message
+    assert "a count needs 'of' before what it counts" == d.message
+    assert "counts are written 'at least 26 of part extended'" == d.hint
     assert "__ANON" not in str(info.value) and "$END" not in str(info.value)
 
 
