@@ -24,29 +24,6 @@ from iiprules.evidence import load as load_evidence
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples"
 
-STANDARD = [
-    f"{i}.{k}"
-    for i, n in [(1, 6), (2, 5), (3, 5), (4, 3), (5, 3), (6, 3), (7, 3), (8, 3), (9, 5), (10, 3)]
-    for k in range(1, n + 1)
-]
-
-
-def named_extended() -> list[str]:
-    scope = api.load("standard").version("2009")
-    return [
-        k for k, r in scope.requirements.items() if r.node.part == "extended" and k != "W.other"
-    ]
-
-
-def org(met, extra=0, on="2010-06-01", **fields):
-    return {
-        "organisation": "Test Ltd",
-        "assessed_on": on,
-        "met": list(met),
-        "unnamed_met": {"W.other": extra} if extra else {},
-        **fields,
-    }
-
 
 def reaches(evidence, target: str) -> bool:
     outcome = iiprules.evaluate(evidence)
@@ -60,23 +37,25 @@ def reaches(evidence, target: str) -> bool:
 
 
 @pytest.mark.parametrize(("target", "more"), [("bronze", 6), ("silver", 56), ("gold", 106)])
-def test_standard_and_20_extended_needs_exactly_6_for_bronze_56_for_silver(target, more):
+def test_standard_and_20_extended_needs_exactly_6_for_bronze_56_for_silver(
+    target, more, standard_ids, extended_ids, standard_org
+):
     """The Standard and 20 extended requirements: 6 more for Bronze, 56 for Silver, 106 for Gold."""
-    plan = answers.plan(org(STANDARD + named_extended()[:20]), target)
+    plan = answers.plan(standard_org(standard_ids + extended_ids[:20]), target)
     assert plan.reachable and not plan.already
     assert more == plan.best.count
     assert () == plan.alternatives
     (step,) = plan.best.picks
     # any of the 13 named extended requirements not yet met, or of the 93 not known by text
     assert (more, 106) == (step.choose, step.of)
-    assert named_extended()[20:] == [r.id for r in step.requirements]
+    assert extended_ids[20:] == [r.id for r in step.requirements]
     assert (("W.other", 93),) == step.unnamed
     assert step.all == (target == "gold")
 
 
-def test_one_fewer_than_the_plan_does_not_reach_bronze():
+def test_one_fewer_than_the_plan_does_not_reach_bronze(standard_ids, extended_ids, standard_org):
     """Applied, the plan reaches Bronze; one requirement fewer does not."""
-    evidence = load_evidence(org(STANDARD + named_extended()[:20]))
+    evidence = load_evidence(standard_org(standard_ids + extended_ids[:20]))
     plan = answers.plan(evidence, "bronze")
     assert reaches(plan.best.apply(evidence), "bronze")
     short = attrs.evolve(plan.best.picks[0], choose=5)
@@ -152,9 +131,9 @@ def test_a_fact_makes_a_target_unreachable_and_is_named():
     ) == plan.reasons
 
 
-def test_a_defaulted_fact_is_named_as_a_default():
+def test_a_defaulted_fact_is_named_as_a_default(standard_org):
     """Not a business network member (by default): the network award is unreachable."""
-    plan = answers.plan(org([]), "lm_partner_network")
+    plan = answers.plan(standard_org([]), "lm_partner_network")
     assert not plan.reachable
     assert (
         "business network member: yes is needed, but not given; taken as no by default"
@@ -162,9 +141,9 @@ def test_a_defaulted_fact_is_named_as_a_default():
     )
 
 
-def test_requirements_that_do_not_apply_are_not_asked_for():
+def test_requirements_that_do_not_apply_are_not_asked_for(standard_org):
     """Without representative groups, 1.5 and 2.5 are not part of the plan."""
-    plan = answers.plan(org([], facts={"representative_groups": False}), "standard")
+    plan = answers.plan(standard_org([], facts={"representative_groups": False}), "standard")
     ids = [r.id for p in plan.best.picks for r in p.requirements]
     assert 37 == plan.best.count and "1.5" not in ids and "2.5" not in ids
 
@@ -434,14 +413,14 @@ def test_expired_credits_are_reported_as_expired():
     assert () == f.losses
 
 
-def test_credit_windows_agree_with_the_evaluator_across_29_february():
+def test_credit_windows_agree_with_the_evaluator_across_29_february(standard_org):
     """A credit from 2008-02-29 counts on its last valid day and not the day after."""
     met = ["4.1", "4.2", "4.3", "NOS.A", "NOS.B", "NOS.C", "NOS.D", "NOS.E", "NOS.F"]
     earlier = [{"assessed_on": "2008-02-29", "met": ["5.1", "5.2", "5.3"]}]
     last = answers.valid_until(dt.date(2008, 2, 29), 3)
     assert dt.date(2011, 2, 28) == last
     for day, expected in ((last, True), (last + dt.timedelta(days=1), False)):
-        evidence = org(met, on=day.isoformat(), history=earlier)
+        evidence = standard_org(met, on=day.isoformat(), history=earlier)
         assert expected == iiprules.evaluate(evidence).award("lm_partner")
 
 

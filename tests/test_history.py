@@ -19,35 +19,34 @@ from iiprules.explain import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-STANDARD = [
-    f"{i}.{k}"
-    for i, n in [(1, 6), (2, 5), (3, 5), (4, 3), (5, 3), (6, 3), (7, 3), (8, 3), (9, 5), (10, 3)]
-    for k in range(1, n + 1)
-]
 
 
-def org(on: str, *earlier: str | tuple[str, str], met=STANDARD) -> iiprules.Evidence:
+@pytest.fixture
+def org(standard_org, standard_ids):
     """Evidence assessed on ``on`` with earlier assessments (a date, or (date, level))."""
-    history = []
-    for e in earlier:
-        date, level = (e, "standard") if isinstance(e, str) else e
-        history.append({"assessed_on": date, "ruleset": "standard", "level": level})
-    return iiprules.load_evidence(
-        {"organisation": "Test Ltd", "assessed_on": on, "met": list(met), "history": history}
-    )
+
+    def build(on: str, *earlier: str | tuple[str, str], met=None) -> iiprules.Evidence:
+        history = []
+        for e in earlier:
+            date, level = (e, "standard") if isinstance(e, str) else e
+            history.append({"assessed_on": date, "ruleset": "standard", "level": level})
+        met = standard_ids if met is None else met
+        return iiprules.load_evidence(standard_org(met, on=on, history=history))
+
+    return build
 
 
 # -- recognition history -----------------------------------------------------------------
 
 
-def test_no_history():
+def test_no_history(org):
     """Without earlier assessments there is nothing to lapse."""
     h = recognition_history(org("2010-06-01"))
     assert "none" == h.status and not h.lapsed
     assert "no earlier assessment on record" == h.reason
 
 
-def test_a_recognition_older_than_3_years_has_lapsed_with_the_reason():
+def test_a_recognition_older_than_3_years_has_lapsed_with_the_reason(org):
     """2006-03-01 to 2010-06-01: more than 3 years, so lapsed, and the reason says why."""
     h = recognition_history(org("2010-06-01", "2006-03-01"))
     assert h.lapsed
@@ -57,13 +56,13 @@ def test_a_recognition_older_than_3_years_has_lapsed_with_the_reason():
     assert "a recognition lasts at most 3 years" in h.reason
 
 
-def test_exactly_3_years_is_still_in_force_a_day_more_is_not():
+def test_exactly_3_years_is_still_in_force_a_day_more_is_not(org):
     """The boundary: renewed on the third anniversary is in force; a day later, lapsed."""
     assert "in_force" == recognition_history(org("2010-06-01", "2007-06-01")).status
     assert "lapsed" == recognition_history(org("2010-06-02", "2007-06-01")).status
 
 
-def test_in_force_reports_the_unbroken_run():
+def test_in_force_reports_the_unbroken_run(org):
     """Three renewals within 3 years of each other: in force, 3 consecutive, since the first."""
     h = recognition_history(org("2010-06-01", "2001-06-01", "2004-06-01", "2007-06-01"))
     assert ("in_force", 3, dt.date(2001, 6, 1)) == (h.status, h.consecutive, h.recognised_since)
@@ -71,14 +70,14 @@ def test_in_force_reports_the_unbroken_run():
     assert () == h.earlier_lapses
 
 
-def test_earlier_lapses_are_listed():
+def test_earlier_lapses_are_listed(org):
     """A gap of more than 3 years between two earlier recognitions is an earlier lapse."""
     h = recognition_history(org("2010-06-01", "2001-05-31", "2004-06-01", "2007-06-01"))
     assert ((dt.date(2001, 5, 31), dt.date(2004, 6, 1)),) == h.earlier_lapses
     assert 2 == h.consecutive
 
 
-def test_an_assessment_that_did_not_recognise_ends_the_recognition():
+def test_an_assessment_that_did_not_recognise_ends_the_recognition(org):
     """Recognised in 2006, not in 2008: the recognition ended in 2008, it did not lapse."""
     h = recognition_history(org("2010-06-01", "2006-06-01", ("2008-06-01", "none")))
     assert "ended" == h.status
@@ -122,15 +121,15 @@ def test_render_json_has_a_recognition_history_key():
         (("2001-06-01", "2004-06-01", ("2007-06-01", "none")), False),  # not recognised 2007
     ],
 )
-def test_long_service_needs_the_4th_consecutive_recognition(earlier, eligible):
+def test_long_service_needs_the_4th_consecutive_recognition(earlier, eligible, org):
     """Recognised now and 3 earlier recognitions in an unbroken run (a proposal)."""
     outcome = iiprules.evaluate(org("2010-06-01", *earlier), "standard@2009")
     assert eligible == outcome.award("long_service")
 
 
-def test_long_service_needs_recognition_now():
+def test_long_service_needs_recognition_now(standard_ids, org):
     """A long run of recognitions is not enough when the Standard is not met now."""
-    ev = org("2010-06-01", "2001-06-01", "2004-06-01", "2007-06-01", met=STANDARD[:-1])
+    ev = org("2010-06-01", "2001-06-01", "2004-06-01", "2007-06-01", met=standard_ids[:-1])
     outcome = iiprules.evaluate(ev, "standard@2009")
     assert outcome.level is None
     assert not outcome.award("long_service")

@@ -7,36 +7,22 @@ import random
 import pytest
 
 import iiprules
-from iiprules import api
-
-STANDARD = [
-    f"{i}.{k}"
-    for i, n in [(1, 6), (2, 5), (3, 5), (4, 3), (5, 3), (6, 3), (7, 3), (8, 3), (9, 5), (10, 3)]
-    for k in range(1, n + 1)
-]
 
 
-def named_extended() -> list[str]:
-    scope = api.load("standard").version("2009")
-    return [
-        k for k, r in scope.requirements.items() if r.node.part == "extended" and k != "W.other"
-    ]
+@pytest.fixture
+def org(standard_org):
+    """Standard evidence for "Test Ltd", facts given as keywords."""
+
+    def build(met, extra=0, on="2010-06-01", **facts):
+        return standard_org(met, extra, on, facts=facts)
+
+    return build
 
 
-def org(met, extra=0, on="2010-06-01", **facts):
-    return {
-        "organisation": "Test Ltd",
-        "assessed_on": on,
-        "met": list(met),
-        "unnamed_met": {"W.other": extra} if extra else {},
-        "facts": facts,
-    }
-
-
-def test_standard_needs_all_39():
+def test_standard_needs_all_39(standard_ids, org):
     """38 of the 39 is not recognised; all 39 is the Standard."""
-    assert "standard" == iiprules.evaluate(org(STANDARD), "standard").level
-    assert iiprules.evaluate(org(STANDARD[:-1]), "standard").level is None
+    assert "standard" == iiprules.evaluate(org(standard_ids), "standard").level
+    assert iiprules.evaluate(org(standard_ids[:-1]), "standard").level is None
 
 
 @pytest.mark.parametrize(
@@ -50,18 +36,20 @@ def test_standard_needs_all_39():
         (126, "gold"),
     ],
 )
-def test_thresholds_count_named_and_unnamed_extended_requirements(extended, level):
+def test_thresholds_count_named_and_unnamed_extended_requirements(
+    extended, level, standard_ids, extended_ids, org
+):
     """Bronze at 26, Silver at 76, Gold at all 126, counting both kinds."""
-    named = named_extended()
+    named = extended_ids
     take = min(extended, len(named))
-    outcome = iiprules.evaluate(org(STANDARD + named[:take], extended - take), "standard")
+    outcome = iiprules.evaluate(org(standard_ids + named[:take], extended - take), "standard")
     assert level == outcome.level
 
 
-def test_version_is_chosen_by_assessment_date():
+def test_version_is_chosen_by_assessment_date(standard_ids, extended_ids, org):
     """2006 is judged by the 2004 Standard (no levels above it); 2010 by the 2009 framework."""
-    everything = STANDARD + named_extended()
-    old = iiprules.evaluate(org(STANDARD, on="2006-03-01"))
+    everything = standard_ids + extended_ids
+    old = iiprules.evaluate(org(standard_ids, on="2006-03-01"))
     assert [("standard", "2004")] == list(old.rulesets)
     assert ["standard"] == [d.id for d in old.levels]
     new = iiprules.evaluate(org(everything, 93, on="2010-03-01"))
@@ -70,24 +58,24 @@ def test_version_is_chosen_by_assessment_date():
     assert new.award("lm_themed")
 
 
-def test_pinned_version_overrides_the_date():
+def test_pinned_version_overrides_the_date(standard_ids, org):
     """--ruleset standard@2004 judges even a 2010 assessment by the 2004 Standard."""
-    outcome = iiprules.evaluate(org(STANDARD), "standard@2004")
+    outcome = iiprules.evaluate(org(standard_ids), "standard@2004")
     assert [("standard", "2004")] == list(outcome.rulesets)
 
 
-def test_representative_group_requirements_do_not_apply_without_groups():
+def test_representative_group_requirements_do_not_apply_without_groups(standard_ids, org):
     """Without representative groups, 1.5 and 2.5 are not applicable."""
-    without = [r for r in STANDARD if r not in ("1.5", "2.5")]
+    without = [r for r in standard_ids if r not in ("1.5", "2.5")]
     outcome = iiprules.evaluate(org(without, representative_groups=False), "standard")
     assert "standard" == outcome.level
     assert ("1.5", "2.5") == outcome.not_applicable
     assert iiprules.evaluate(org(without), "standard").level is None
 
 
-def test_explanation_names_what_is_missing():
+def test_explanation_names_what_is_missing(standard_ids, org):
     """The failing level's trace lists the unmet requirements."""
-    outcome = iiprules.evaluate(org(STANDARD[:-1]), "standard")
+    outcome = iiprules.evaluate(org(standard_ids[:-1]), "standard")
     trace = outcome.levels[0].trace
     assert not trace.holds
     missing = [m for t in trace.children for m in t.missing]
@@ -95,10 +83,10 @@ def test_explanation_names_what_is_missing():
     assert "10.3" in iiprules.render_text(outcome)
 
 
-def test_fast_and_explained_paths_agree_on_random_evidence():
+def test_fast_and_explained_paths_agree_on_random_evidence(standard_ids, extended_ids, org):
     """The same compiled nodes decide with and without explanations."""
     rng = random.Random(7)
-    ids = STANDARD + named_extended()
+    ids = standard_ids + extended_ids
     for _ in range(300):
         met = [i for i in ids if rng.random() < 0.9]
         ev = org(met, rng.randint(0, 93), business_network_member=rng.random() < 0.5)
@@ -109,9 +97,9 @@ def test_fast_and_explained_paths_agree_on_random_evidence():
         assert all(d.holds == d.trace.holds for d in slow.levels + slow.awards)
 
 
-def test_outcome_to_dict_has_the_stable_shape():
+def test_outcome_to_dict_has_the_stable_shape(standard_ids, org):
     """to_dict gives organisation, rulesets, level, awards and explanation."""
-    d = iiprules.evaluate(org(STANDARD)).to_dict()
+    d = iiprules.evaluate(org(standard_ids)).to_dict()
     assert {
         "organisation",
         "assessed_on",
