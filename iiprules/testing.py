@@ -96,7 +96,10 @@ class Plan:
         first = snap.effective
         if ev.scope.base is not None:
             first = max(first, ev.scope.base.effective)
-        last = snap.until or first.replace(year=first.year + OPEN_ENDED_YEARS)
+        # 29 February plus whole years is 28 February when the year has none.
+        last = snap.until or first.replace(
+            year=first.year + OPEN_ENDED_YEARS, day=min(first.day, 28 if first.month == 2 else 31)
+        )
         if ev.scope.base is not None and ev.scope.base.until is not None:
             last = min(last, ev.scope.base.until)
         return cls(checked, snap, ev, first, last)
