@@ -39,15 +39,20 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Diagnostic": ("iiprules.diagnostics", "Diagnostic"),
     "EvaluationError": ("iiprules.diagnostics", "EvaluationError"),
     "EvidenceError": ("iiprules.diagnostics", "EvidenceError"),
+    "EvidenceProblem": ("iiprules.diagnostics", "EvidenceProblem"),
+    "IIPError": ("iiprules.diagnostics", "IIPError"),
     "RulesError": ("iiprules.diagnostics", "RulesError"),
     "RulesetNotFound": ("iiprules.diagnostics", "RulesetNotFound"),
     "RulesSyntaxError": ("iiprules.diagnostics", "RulesSyntaxError"),
     "Decision": ("iiprules.evaluate", "Decision"),
     "Evaluator": ("iiprules.evaluate", "Evaluator"),
+    "Layout": ("iiprules.evaluate", "Layout"),
     "Outcome": ("iiprules.evaluate", "Outcome"),
     "Trace": ("iiprules.evaluate", "Trace"),
     "Evidence": ("iiprules.evidence", "Evidence"),
     "load_evidence": ("iiprules.evidence", "load"),
+    "Validator": ("iiprules.evidence", "Validator"),
+    "validate": ("iiprules.evidence", "validate"),
     "describe_cond": ("iiprules.explain", "describe_cond"),
     "render_json": ("iiprules.explain", "render_json"),
     "render_markdown": ("iiprules.explain", "render_markdown"),
@@ -67,12 +72,16 @@ __all__ = [
     "Evaluator",
     "Evidence",
     "EvidenceError",
+    "EvidenceProblem",
     "ExampleResult",
+    "IIPError",
+    "Layout",
     "Outcome",
     "RulesError",
     "RulesSyntaxError",
     "RulesetNotFound",
     "Trace",
+    "Validator",
     "check",
     "check_file",
     "describe_cond",
@@ -89,6 +98,7 @@ __all__ = [
     "render_tree",
     "run_examples",
     "unparse",
+    "validate",
 ]
 
 
@@ -140,12 +150,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and readers only
         Diagnostic,
         EvaluationError,
         EvidenceError,
+        EvidenceProblem,
+        IIPError,
         RulesError,
         RulesetNotFound,
         RulesSyntaxError,
     )
-    from iiprules.evaluate import Decision, Evaluator, Outcome, Trace
-    from iiprules.evidence import Evidence
+    from iiprules.evaluate import Decision, Evaluator, Layout, Outcome, Trace
+    from iiprules.evidence import Evidence, Validator, validate
     from iiprules.evidence import load as load_evidence
     from iiprules.explain import (
         describe_cond,

@@ -13,7 +13,7 @@ import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from attrs import frozen
 
@@ -23,11 +23,13 @@ from iiprules.diagnostics import (
     ERROR,
     Diagnostic,
     EvidenceError,
+    IIPError,
     RulesError,
     RulesetNotFound,
+    RulesSyntaxError,
 )
 from iiprules.evaluate import Evaluator, Outcome, combine
-from iiprules.evidence import Earlier, Evidence, validate
+from iiprules.evidence import Earlier, Evidence, parse_date, validate, validator
 from iiprules.evidence import load as load_evidence
 from iiprules.syntax import parse
 
@@ -100,7 +102,9 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
         p = Path(path)
         result = _check_text(p.read_text(encoding="utf-8"), _display(p), p.parent, stack)
         if result.checked is None:
-            raise RulesError(result.errors)
+            # syntax errors stop before checking: all of them are IIP1xx
+            syntax = all(d.code.startswith("IIP1") for d in result.errors)
+            raise (RulesSyntaxError if syntax else RulesError)(result.errors)
         hit = _LOADED[(path, mtime)] = result.checked
     return hit
 
@@ -124,7 +128,8 @@ def load(ref: str | Path) -> CheckedRuleset:
 
     Raises:
         RulesetNotFound: no such file or packaged ruleset.
-        RulesError: the ruleset has syntax or check errors (with diagnostics).
+        RulesSyntaxError: the ruleset does not follow the grammar (a ``RulesError``).
+        RulesError: the ruleset has check errors (with every diagnostic).
     """
     name, _ = split_ref(str(ref))
     p = Path(name)
@@ -259,10 +264,19 @@ def evaluate(
         RulesetNotFound: a ruleset or version cannot be found or is not in force.
         RulesError: a ruleset has errors.
     """
-    ev = load_evidence(evidence)
     refs = (rulesets,) if isinstance(rulesets, str) else tuple(rulesets or ())
+    if type(evidence) is dict:
+        # A plain dict is first offered to the validator's fast path, which only
+        # accepts; anything it does not accept is read the complete way below.
+        on = parse_date(evidence.get("assessed_on"))
+        if on is not None:
+            judges = _judges(refs, on)
+            fast = judges.validator.accept(evidence, on)
+            if fast is not None:
+                return combine([e.evaluate(fast, explain) for e in judges.evaluators])
+    ev = load_evidence(evidence, defer=True)
     judges = _judges(refs, ev.assessed_on)
-    ev = validate(ev, judges.scopes, judges.elsewhere)
+    ev = judges.validator.validate(ev)
     return combine([e.evaluate(ev, explain) for e in judges.evaluators])
 
 
@@ -276,12 +290,13 @@ class _Judges:
     as ``load`` itself checks them.
     """
 
-    __slots__ = ("elsewhere", "evaluators", "scopes", "stamps")
+    __slots__ = ("elsewhere", "evaluators", "scopes", "stamps", "validator")
 
     def __init__(self, evaluators: list[Evaluator], stamps: tuple[tuple[str, int], ...]) -> None:
         self.evaluators = evaluators
         self.scopes = [e.scope for e in evaluators]
         self.elsewhere = _elsewhere(evaluators)
+        self.validator = validator(self.scopes, self.elsewhere)
         self.stamps = stamps
 
     def fresh(self) -> bool:
@@ -367,25 +382,78 @@ def _build_elsewhere(evaluators: Sequence[Evaluator]) -> dict[str, str]:
     return out
 
 
+#: What ``evaluate_many`` does with an organisation it cannot judge.
+ERRORS = ("raise", "collect", "skip")
+
+
+@overload
+def evaluate_many(
+    evidences: Iterable[EvidenceLike],
+    rulesets: Sequence[str] | str | None = ...,
+    explain: bool = ...,
+    errors: Literal["raise", "skip"] = ...,
+) -> Iterator[Outcome]: ...
+
+
+@overload
+def evaluate_many(
+    evidences: Iterable[EvidenceLike],
+    rulesets: Sequence[str] | str | None = ...,
+    explain: bool = ...,
+    *,
+    errors: Literal["collect"],
+) -> Iterator[Outcome | IIPError]: ...
+
+
 def evaluate_many(
     evidences: Iterable[EvidenceLike],
     rulesets: Sequence[str] | str | None = None,
     explain: bool = False,
-) -> Iterator[Outcome]:
+    errors: str = "raise",
+) -> Iterator[Outcome] | Iterator[Outcome | IIPError]:
     """Judge many organisations lazily, in input order, as ``evaluate`` judges each.
 
     The rulesets in force are resolved once per assessment date and the compiled
     fast path decides (``explain`` adds the traces). For a whole population file,
     ``evaluate_population`` is faster still.
 
+    Args:
+        evidences: evidence as ``evaluate`` takes it (paths, mappings, ``Evidence``).
+        rulesets: as for ``evaluate``.
+        explain: build the explanation traces.
+        errors: what to do with an organisation that cannot be judged (bad evidence,
+            no ruleset in force on its date): ``"raise"`` its error, ending the
+            iteration; ``"collect"`` it: yield the error in the organisation's place,
+            so the i-th item is always the i-th organisation's outcome or error;
+            ``"skip"`` it: yield only outcomes. Every error's ``index`` is the
+            organisation's position in ``evidences`` (0-based).
+
     Raises:
-        EvidenceError, RulesetNotFound, RulesError: as ``evaluate``, at the organisation
-            concerned.
+        ValueError: ``errors`` is none of ``ERRORS``.
+        EvidenceError, RulesetNotFound, RulesError: with ``errors="raise"``, as
+            ``evaluate``, at the organisation concerned (its ``index`` set).
     """
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be one of {', '.join(ERRORS)}, not {errors!r}")
+    return _evaluate_many(evidences, rulesets, explain, errors)
+
+
+def _evaluate_many(
+    evidences: Iterable[EvidenceLike],
+    rulesets: Sequence[str] | str | None,
+    explain: bool,
+    errors: str,
+) -> Iterator[Any]:
     from iiprules import batch
 
     refs = (rulesets,) if isinstance(rulesets, str) else tuple(rulesets or ())
-    yield from batch.outcomes(evidences, PopulationRulesets(refs), explain)
+    for result in batch.outcomes(evidences, PopulationRulesets(refs), explain):
+        if isinstance(result, IIPError):
+            if errors == "raise":
+                raise result
+            if errors == "skip":
+                continue
+        yield result
 
 
 @frozen

@@ -446,4 +446,4 @@ def test_cli_rows_in_error_are_listed_and_exit_2(tmp_path):
     r = run_cli("evaluate", "--population", str(src))
     assert 2 == r.returncode
     assert "errors: 1" in r.stdout
-    assert "p.jsonl:2: field 'met': unknown requirement '9.9'" in r.stderr
+    assert "p.jsonl:2: field 'met[0]': unknown requirement '9.9'" in r.stderr

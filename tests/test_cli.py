@@ -104,7 +104,7 @@ def test_bad_evidence_is_one_line_exit_2(tmp_path):
     r = run("evaluate", org)
     assert 2 == r.returncode
     assert 1 == len(r.stderr.strip().splitlines())
-    assert "field 'met': unknown requirement '4.7'" in r.stderr
+    assert "org.yaml:3:12: field 'met[1]': unknown requirement '4.7'" in r.stderr
     assert "Traceback" not in r.stderr
 
 

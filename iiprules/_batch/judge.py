@@ -17,19 +17,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from iiprules import model as m
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _pack, _TokenTable
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
 from iiprules.evaluate import Evaluator, Layout, date_key
-from iiprules.evidence import FIELDS, Evidence, validate
+from iiprules.evidence import FIELDS, Evidence, parse_date, validate
 from iiprules.evidence import load as load_evidence
-
-#: The only date form evidence may use (``fromisoformat`` also takes ``20100630``).
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: The numbers the numpy kernels hold exactly (int64, with room for sums of a few);
 #: a row with a larger number is judged one by one, as ``evaluate`` judges it.
@@ -216,12 +211,9 @@ class _Judge:
         hit = self._dates.get(text, False)
         if hit is False:
             hit = None
-            if type(text) is str and _ISO_DATE.fullmatch(text):
-                try:
-                    d = dt.date.fromisoformat(text)
-                    hit = (d, d.isoformat())
-                except ValueError:
-                    hit = None
+            if type(text) is str:
+                d = parse_date(text)  # strictly YYYY-MM-DD, as the evidence reader
+                hit = None if d is None else (d, d.isoformat())
             if len(self._dates) > 100_000:
                 self._dates.clear()
             self._dates[text] = hit
@@ -232,7 +224,7 @@ class _Judge:
         """Judge one organisation exactly as ``api.evaluate`` does, errors included."""
         name = source.get("organisation") if isinstance(source, Mapping) else None
         try:
-            ev = load_evidence(source)
+            ev = load_evidence(source, defer=True)
             group = self.group(ev.assessed_on)
             if group.elsewhere is None:
                 group.elsewhere = self.rulesets.elsewhere(group.evaluators)
@@ -241,7 +233,7 @@ class _Judge:
             return (ev.organisation, ev.assessed_on.isoformat(), group.combine(verdicts))
         except EvidenceError as exc:
             if exc.path is None:
-                exc = attrs.evolve(exc, path=where, line=line if exc.line is None else exc.line)
+                exc = exc.located(where, line)
             return _Error(_name(name), where if line is None else f"{where}:{line}", str(exc))
         except (RulesetNotFound, RulesError, EvaluationError) as exc:
             at = where if line is None else f"{where}:{line}"

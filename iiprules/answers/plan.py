@@ -29,7 +29,7 @@ from iiprules.answers.search import Problem, Search, check_agrees, unreachable_r
 from iiprules.check import ReqInfo, Snapshot
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesetNotFound, did_you_mean
 from iiprules.evaluate import Evaluator
-from iiprules.evidence import Evidence, read_document
+from iiprules.evidence import UNREADABLE, Evidence, read_file
 
 #: Alternatives a plan lists by default, besides the answer itself.
 DEFAULT_ALTERNATIVES = 3
@@ -299,23 +299,21 @@ def load_costs(
         doc = {str(k): (v, None) for k, v in source.items()}
     else:
         path = str(source)
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise EvidenceError("no such cost file", None, path, None) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        if not Path(source).exists():
+            raise EvidenceError("no such cost file", None, path, None, code=UNREADABLE)
+        read = read_file(source)  # within the evidence limits; duplicate keys refused
+        if read.problems:
+            raise EvidenceError.of(read.problems)
+        if not isinstance(read.value, dict):
+            line, _ = read.position(read.root_offset)
             raise EvidenceError(
-                f"cannot read the cost file ({exc.__class__.__name__})", None, path, None
-            ) from None
-        lined = read_document(text, path)
-        if not isinstance(lined.value, dict):
-            raise EvidenceError(
-                "expected a mapping of requirement, kind or group to a cost", None, path, lined.line
+                "expected a mapping of requirement, kind or group to a cost", None, path, line
             )
-        doc = {
-            k: (v.raw if v.raw is not None and not isinstance(v.value, int) else v.value, v.line)
-            for k, v in lined.value.items()
-        }
+        doc = {}
+        for k, v in read.value.items():
+            raw = read.raw(read.value, k)
+            shown = raw if raw is not None and not isinstance(v, int) else v
+            doc[k] = (shown, read.position(read.offset(read.value, k, of_key=True))[0])
     reqs: dict[str, ReqInfo] = {}
     for s in scopes:
         reqs.update(s.requirements)

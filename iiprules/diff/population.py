@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +28,7 @@ from iiprules._batch.read import careful_json
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesetNotFound
 from iiprules.diff.structure import OP_WORDS, arrow
 from iiprules.evaluate import Decision, Evaluator, Outcome, Trace
-from iiprules.evidence import FIELDS, HISTORY_FIELDS, Earlier, Evidence, validate
+from iiprules.evidence import FIELDS, HISTORY_FIELDS, Earlier, Evidence, parse_date, validate
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import describe_selection, trace_line
 from iiprules.syntax import unparse_cond
@@ -90,7 +89,7 @@ def _line_loader(line: str, path: str, n: int) -> Callable[[], Evidence]:
         try:
             ev = load_evidence(data)
         except EvidenceError as exc:
-            raise EvidenceError(exc.message, exc.field, path, n) from None
+            raise exc.located(path, n) from None
         return attrs.evolve(ev, path=f"{path}:{n}")
 
     return load
@@ -179,9 +178,7 @@ def _fast_evidence(data: Any, where: str) -> Evidence | None:
     if not isinstance(data, dict) or not data.keys() <= _FIELDS:
         return None
     try:
-        if not _ISO_DATE.fullmatch(data["assessed_on"]):
-            return None  # the evidence reader words the message
-        org, on = data["organisation"], dt.date.fromisoformat(data["assessed_on"])
+        org, on = data["organisation"], _strict_date(data["assessed_on"])
         met = _str_set(data.get("met", []))
         pending = _str_set(data.get("pending", []))
         unnamed = _counts(data.get("unnamed_met", {}))
@@ -211,8 +208,12 @@ def _fast_evidence(data: Any, where: str) -> Evidence | None:
 _FIELDS = frozenset(FIELDS)
 
 
-#: The one date form evidence may use (``fromisoformat`` also takes ``20100630``).
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+def _strict_date(text: Any) -> dt.date:
+    """``YYYY-MM-DD`` only, as the evidence reader (ValueError sends a row the slow way)."""
+    day = parse_date(text)
+    if day is None:
+        raise ValueError(text)
+    return day
 
 
 _HISTORY_FIELDS = frozenset(HISTORY_FIELDS)
@@ -242,10 +243,8 @@ def _fast_earlier(h: Any) -> Earlier | None:
     level, ruleset = h.get("level"), h.get("ruleset")
     if not isinstance(level, (str, type(None))) or not isinstance(ruleset, (str, type(None))):
         return None
-    if not _ISO_DATE.fullmatch(h["assessed_on"]):
-        raise ValueError  # the evidence reader words the message
     return Earlier(
-        dt.date.fromisoformat(h["assessed_on"]),
+        _strict_date(h["assessed_on"]),
         _str_set(h.get("met", [])),
         _counts(h.get("unnamed_met", {})),
         ruleset,

@@ -1,0 +1,1 @@
+"""Private helpers of ``iiprules.evidence``: reading YAML and JSON documents within limits."""
