@@ -412,14 +412,13 @@ def test_the_fast_path_accepts_only_what_the_complete_path_accepts():
     """For any mapping, the fast path either declines or gives the complete path's evidence."""
     from hypothesis import given, settings
 
-    from iiprules.api import _validator, evaluators_for
+    from iiprules.api import _judges
 
     @settings(max_examples=300, deadline=None)
     @given(_mapping_strategy())
     def check(doc):
         on = evidence.parse_date(doc["assessed_on"])
-        evaluators = evaluators_for(evidence.Evidence("", on), None)
-        v = _validator(evaluators)
+        v = _judges((), on).validator
         fast = v.accept(doc, on)
         try:
             slow = v.validate(evidence.load(doc, defer=True))
