@@ -47,7 +47,6 @@ from iiprules._evidence.codes import (
     MAX_LIST_ITEMS,
     MAX_NODES,
     MAX_STRING_CHARS,
-    MAX_WHOLE,
     MISSING_FIELD,
     NOT_LISTABLE,
     SYNTAX,
@@ -80,7 +79,6 @@ __all__ = [
     "MAX_NODES",
     "MAX_PROBLEMS",
     "MAX_STRING_CHARS",
-    "MAX_WHOLE",
     "MISSING_FIELD",
     "NOT_LISTABLE",
     "REQUIRED",
@@ -545,7 +543,7 @@ class _Reader:
             return {}
         out: dict[str, int] = {}
         for k, n in v.items():
-            if type(n) is not int or n < 0 or n > MAX_WHOLE:
+            if type(n) is not int or n < 0:
                 self.add(WRONG_TYPE, f"expected a whole number of 0 or more, got {quote(n)}",
                          [*parts, str(k)], v, k)
             else:
@@ -743,7 +741,7 @@ class Validator:
                 if type(v) is not bool:
                     return None
             elif t == "number":
-                if type(v) is not int or not -MAX_WHOLE <= v <= MAX_WHOLE:
+                if type(v) is not int:
                     return None
             else:
                 day = parse_date(v)
@@ -913,7 +911,7 @@ def _typed_fact(fact: m.Fact, v: Any) -> m.Value | None:
     if fact.type == "boolean":
         return v if type(v) is bool else None
     if fact.type == "number":
-        return v if type(v) is int and -MAX_WHOLE <= v <= MAX_WHOLE else None
+        return v if type(v) is int else None
     return parse_date(v)
 
 
@@ -921,8 +919,6 @@ def _fact_problem(fact: m.Fact, v: Any) -> str:
     if fact.type == "boolean":
         return f"expected true or false, got {quote(v)}"
     if fact.type == "number":
-        if type(v) is int:
-            return f"a whole number out of range ({quote(v)}); facts are within ±{MAX_WHOLE:,}"
         return f"expected a whole number, got {quote(v)}"
     return _date_problem(v)
 

@@ -79,8 +79,6 @@ MAX_DEPTH: Final = 32
 MAX_STRING_CHARS: Final = 100_000
 #: Most items in one list: requirement ids in ``met`` or ``pending``, earlier assessments.
 MAX_LIST_ITEMS: Final = 10_000
-#: Largest whole number (a fact or a count); the population path stores them in 64 bits.
-MAX_WHOLE: Final = 2**63 - 1
 
 #: The limits by name, for the docs and the schemas.
 LIMITS: Final[dict[str, int]] = {
@@ -89,5 +87,4 @@ LIMITS: Final[dict[str, int]] = {
     "MAX_DEPTH": MAX_DEPTH,
     "MAX_STRING_CHARS": MAX_STRING_CHARS,
     "MAX_LIST_ITEMS": MAX_LIST_ITEMS,
-    "MAX_WHOLE": MAX_WHOLE,
 }

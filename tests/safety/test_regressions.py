@@ -209,7 +209,7 @@ def test_7_met_null_is_refused_as_evaluate_refuses_it(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text('{"organisation": "C", "assessed_on": "2010-06-01", "met": null}\n')
     (row,) = batch.iter_rows(path, RULESETS)
-    assert f"{path}:1: field 'met': expected a list of requirement ids" == row["error"]
+    assert f"{path}:1: field 'met': expected a list of requirement ids, got null" == row["error"]
 
 
 def test_7_duplicate_key_in_json_array_is_one_error_row(tmp_path: Path) -> None:
