@@ -28,6 +28,7 @@ ORDER = [
     "syntax",
     "_check",
     "check",
+    "_evidence",
     "evidence",
     "_evaluate",
     "evaluate",
