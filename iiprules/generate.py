@@ -187,6 +187,7 @@ class _Plan:
         self.scope = scope
         self.name = checked.name
         self.start = snap.effective
+        self.until = snap.until  # None: still in force
         self.end = snap.until or _plus_years(snap.effective, 3) - dt.timedelta(days=1)
         self.levels = [lv.id for lv in scope.levels]
         self.needs = [_needs(scope, lv.requires) for lv in scope.levels]
@@ -212,6 +213,10 @@ class _Plan:
             higher += [HIGHER_SHARES[-1]] * (len(self.levels) - 1 - len(higher))
             shares += [1 - NOT_RECOGNISED - sum(higher), *higher]
         self.shares = shares
+
+    def covers(self, other: _Plan) -> bool:
+        """Whether this version is in force on every date ``other`` gives organisations."""
+        return self.start <= other.start and (self.until is None or other.end <= self.until)
 
     def absorb(self, other: _Plan) -> None:
         """Add another ruleset's optional parts and facts (``--ruleset`` given twice)."""
@@ -428,9 +433,13 @@ def generate(ref: str | Sequence[str], n: int, seed: int) -> Iterator[dict[str, 
     refs = [ref] if isinstance(ref, str) else list(ref)
     plans = plans_for(refs[0])
     for other in refs[1:]:
-        extra = plans_for(other)[-1]
+        versions = plans_for(other)
         for plan in plans:
-            plan.absorb(extra)
+            # Only a version in force over the plan's whole period: anything else
+            # would list ids or facts that evaluate refuses on some of its dates.
+            extra = next((x for x in versions if x.covers(plan)), None)
+            if extra is not None:
+                plan.absorb(extra)
     rng = random.Random(seed)
     first, last = plans[0].start, plans[-1].end
     days = (last - first).days

@@ -27,7 +27,7 @@ from iiprules.answers.common import (
     valid_until,
 )
 from iiprules.check import RECOGNITION_YEARS, select, walk_cond
-from iiprules.evaluate import Evaluator, history_facts, years_before
+from iiprules.evaluate import Evaluator, recognition_run, years_before
 from iiprules.evidence import Evidence
 
 
@@ -142,10 +142,11 @@ class LapseForecast:
                     f"Runs until {self.recognised_until.isoformat()}; it lapses on "
                     f"{self.lapses_on.isoformat()} unless the organisation is reviewed by then."
                 )
-            if self.recognised_since and self.consecutive > 1:
+            if self.recognised_since and self.consecutive > 0:
+                # the count is the built-in fact consecutive_recognitions: earlier ones
                 lines.append(
                     f"Recognised without a break since {self.recognised_since.isoformat()} "
-                    f"({self.consecutive} consecutive recognitions)."
+                    f"({self.consecutive} consecutive recognitions before this one)."
                 )
         if not self.credits:
             lines.append("No credits from earlier assessments are counted.")
@@ -237,26 +238,9 @@ def lapse_forecast(
 
 def _recognition_run(ev: Evidence, now: bool) -> tuple[dt.date | None, int]:
     """The start of the unbroken run of recognitions ending with the latest one, and its length."""
-    facts = history_facts(ev)
-    if now:
-        since = facts["recognised_since"] or ev.assessed_on
-        return since, facts["consecutive_recognitions"] + 1
-    earlier = sorted(
-        (h for h in ev.history if h.assessed_on <= ev.assessed_on), key=lambda h: h.assessed_on
-    )
-    run: list[dt.date] = []
-    nxt: dt.date | None = None
-    for h in reversed(earlier):
-        recognised = h.level is None or h.level != "none"
-        if not recognised:
-            if run:
-                break
-            continue
-        if nxt is not None and years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
-            break
-        run.append(h.assessed_on)
-        nxt = h.assessed_on
-    return (run[-1] if run else None), len(run)
+    # The same count as evaluate's built-in fact consecutive_recognitions (and the
+    # same words as explain): one definition, in evaluate.recognition_run.
+    return recognition_run(ev.history, ev.assessed_on, linked=now)
 
 
 def without_credits(ev: Evidence, rids: set[str]) -> Evidence:

@@ -253,3 +253,43 @@ def test_8_diff_population_counts_unjudged_rows_honestly(tmp_path: Path, run: Ru
     assert 2 == code
     assert f"  {path}:2: not valid JSON: Expecting value\n" in out
     assert "judged 1 of 2 organisation(s) under both; 1 could not be judged" in err
+
+
+# -- 9. one answer everywhere -------------------------------------------------------------------
+
+
+def test_9_what_generate_writes_is_accepted(tmp_path: Path) -> None:
+    """Every organisation generate writes with three rulesets is judged by the population path."""
+    from iiprules.generate import generate
+
+    path = tmp_path / "g.jsonl"
+    docs = list(generate(["standard", "lm_theme", "partner_award"], 600, 1))
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    errors = [r for r in batch.iter_rows(path, RULESETS) if "error" in r]
+    assert [] == errors
+
+
+def test_9_consecutive_recognitions_one_answer() -> None:
+    """The built-in fact of evaluate and lapse's forecast give the same count of recognitions."""
+    from iiprules import answers
+    from iiprules.evaluate import history_facts
+    from iiprules.evidence import load
+
+    from .conftest import ROOT
+
+    path = ROOT / "examples/carrow_dale_housing.yaml"  # recognised now, and in 2007
+    assert api.evaluate(path).level is not None
+    facts = history_facts(load(path))
+    assert facts["consecutive_recognitions"] == answers.lapse_forecast(path).consecutive
+
+
+def test_9_generate_yaml_refuses_a_folder_with_files(tmp_path: Path, run: Run) -> None:
+    """``generate --format yaml --out DIR`` refuses a folder with files unless --force."""
+    d = tmp_path / "pop"
+    args = ("generate", "--ruleset", "standard", "-n", "3", "--format", "yaml", "--out", str(d))
+    assert 0 == run(*args)[0]
+    code, _, err = run(*args)
+    assert 2 == code
+    assert f"iiprules: {d}: is not empty; give a new or empty folder (or --force to write " \
+        "into it)\n" == err
+    assert 0 == run(*args, "--force")[0]
