@@ -101,7 +101,18 @@ def complete(state: State, doc: Doc, pos: lsp.Position) -> lsp.CompletionList:
         found = name_kind(doc, start)
         if found is not None and not found[1]:
             items.extend(_names(state, doc, found[0], start, rng))
+            if found[0] == "level" and _words_before(doc, start, 2) == ["expect", "level"]:
+                items.append(lsp.CompletionItem(
+                    label="none", kind=lsp.CompletionItemKind.Constant,
+                    detail="not recognised", text_edit=lsp.TextEdit(rng, "none"),
+                ))
     return lsp.CompletionList(is_incomplete=False, items=items)
+
+
+def _words_before(doc: Doc, offset: int, count: int) -> list[str]:
+    """The texts of the ``count`` significant tokens before an offset."""
+    before = [t.text for t in doc.tokens if t.end <= offset and t.kind != "comment"]
+    return before[-count:]
 
 
 _ITEM_KIND = {

@@ -149,7 +149,12 @@ async def test_completion_offers_requirement_ids_with_their_text(client: Languag
 async def test_completion_offers_levels_after_a_comparison(client: LanguageClient):
     """After `level >=` the levels come, and no keyword the grammar would reject."""
     items = await _complete(client, STANDARD, "requires level >= standard", len("requires level >= "))
-    assert [lv.id for lv in _scope("standard").levels] == [k for k in items if k != "none"]
+    assert [lv.id for lv in _scope("standard").levels] == list(items)
+    text = STANDARD.read_text(encoding="utf-8")
+    pos = position_of_text(text[:text.rindex("expect level standard")], "", 0)
+    pos = lsp.Position(pos.line, pos.character + len("expect level "))
+    got = await client.text_document_completion_async(lsp.CompletionParams(_doc(STANDARD), pos))
+    assert [*(lv.id for lv in _scope("standard").levels), "none"] == [i.label for i in got.items]
 
 
 async def test_completion_offers_the_keywords_the_grammar_accepts(client: LanguageClient):
@@ -217,5 +222,5 @@ async def test_hover_in_a_broken_file_uses_the_ruleset_it_uses(client: LanguageC
 
 
 def position_of_text(text: str, needle: str, shift: int) -> lsp.Position:
-    at = text.index(needle) + shift
+    at = (text.index(needle) if needle else len(text)) + shift
     return lsp.Position(text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1))
