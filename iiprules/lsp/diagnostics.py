@@ -11,6 +11,7 @@ actions turn into quick fixes without parsing messages twice.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -45,10 +46,14 @@ def fix_data(d: Diagnostic) -> dict[str, Any] | None:
     if not d.hint or not d.hint.startswith("did you mean"):
         return None
     candidates = _QUOTED.findall(d.hint)
-    wrong = _QUOTED.findall(d.message)
-    if not candidates or not wrong:
+    quoted = [w for w in _QUOTED.findall(d.message) if w not in candidates]
+    if not candidates or not quoted:
         return None
-    return {"wrong": wrong[-1], "candidates": candidates}
+    # The message may quote several words ("requirement 'X' is in unknown part 'Y'",
+    # "unknown word 'requirment'; expected ... '{'"): the wrong one is the closest
+    # to what the checker suggests.
+    wrong = max(quoted, key=lambda w: difflib.SequenceMatcher(None, w, candidates[0]).ratio())
+    return {"wrong": wrong, "candidates": candidates}
 
 
 def diagnostics(state: State, doc: Doc) -> list[lsp.Diagnostic]:

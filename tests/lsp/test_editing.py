@@ -212,3 +212,36 @@ async def test_level_lenses_count_a_configured_population(client: LanguageClient
     assert len(order) <= len(titles)
     assert want == titles
     assert 60 == judged
+
+
+async def test_a_misspelt_keyword_has_a_quick_fix(client: LanguageClient, work: Path):
+    """`requirment` gets check's syntax diagnostic, and its quick fix writes `requirement`."""
+    text = (
+        'ruleset two\nversion 1 effective 2020-01-01 {\n    part standard "The Standard"\n'
+        '    requirment 1.1 in standard {\n        text "A."\n    }\n}\n'
+    )
+    path = work / "misspelt.rules"
+    got = await open_doc(client, path, text)
+    assert _expected(work / "scratch.rules", text) == _got(got)
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri_of(path)), range=got[0].range,
+        context=lsp.CodeActionContext(diagnostics=got)))
+    edit = next(a for a in actions if a.is_preferred).edit.changes[uri_of(path)][0]
+    assert ("requirement", _at(text, "requirment")) == (edit.new_text, edit.range.start)
+
+
+async def test_several_syntax_errors_at_once(client: LanguageClient, work: Path):
+    """Two independent slips give two diagnostics while typing, as `check` reports them."""
+    good = (
+        'ruleset two\nversion 1 effective 2020-01-01 {\n    part standard "The Standard"\n'
+        '    requirement 1.1 in standard {\n        text "A."\n    }\n'
+        '    level a "A" {\n        requires all of part standard\n    }\n}\n'
+    )
+    path = work / "two.rules"
+    assert [] == [d for d in await open_doc(client, path, good) if d.severity == 1]
+    text = _change(client, path, 2, good, 'text "A."', "text", "txt")
+    await diagnostics_of(client, uri_of(path))
+    text = _change(client, path, 3, text, 'level a "A"', "level", "levl")
+    got = await diagnostics_of(client, uri_of(path))
+    assert 2 == len([d for d in got if str(d.code).startswith("IIP1")])
+    assert _expected(work / "scratch.rules", text) == _got(got)
