@@ -41,12 +41,15 @@ import json.decoder
 import json.scanner
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import yaml
 import yaml.composer
 import yaml.nodes
+import yaml.parser
+import yaml.reader
 import yaml.resolver
+import yaml.scanner
 
 from iiprules._evidence.codes import (
     DUPLICATE_KEY,
@@ -208,48 +211,61 @@ def _duplicate(doc: Document, fld: str, first: int, again: int) -> EvidenceProbl
 # -- YAML ------------------------------------------------------------------------------
 
 
-try:  # libyaml's parser when present (much faster); PyYAML's own otherwise
-    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
-    from yaml.reader import Reader as _Reader
-    from yaml.scanner import Scanner as _Scanner
-
-    class _PyParser(_Reader, _Scanner, _Parser):  # type: ignore[misc]
-        def __init__(self, stream: str) -> None:
-            _Reader.__init__(self, stream)
-            _Scanner.__init__(self)
-            _Parser.__init__(self)
-
-    _Parser = _PyParser  # type: ignore[misc,assignment]
-
-
 class _TooDeep(Exception):
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int | None) -> None:
         self.offset = offset
 
 
-class _Composer(yaml.composer.Composer, _Parser, yaml.resolver.Resolver):  # type: ignore[misc,valid-type]
-    """PyYAML's composer over libyaml's events, refusing deep nesting as it goes.
+class _BoundedComposer(yaml.composer.Composer):
+    """PyYAML's composer, refusing deep nesting as it goes.
 
     The composer recurses once per level of nesting; counting levels here stops
     a document of ten thousand ``[`` before Python's recursion limit is reached.
     """
 
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        yaml.composer.Composer.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-        self.depth = 0
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark.index)
+                event = self.peek_event()  # type: ignore[attr-defined]
+                raise _TooDeep(event.start_mark.index if event is not None else None)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+# The composer over libyaml's parser when present (much faster), PyYAML's own
+# otherwise: the same mixins PyYAML assembles its loaders from.
+_STREAM_BASES: tuple[type, ...]
+_BASES: tuple[type, ...]
+try:
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    _STREAM_BASES = (CParser,)
+    _BASES = (_BoundedComposer, CParser, yaml.resolver.Resolver)
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _STREAM_BASES = (yaml.reader.Reader,)
+    _BASES = (
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        _BoundedComposer,
+        yaml.resolver.Resolver,
+    )
+
+
+def _composer_init(self: Any, stream: str) -> None:
+    for base in _BASES:
+        init: Any = cast(Any, base).__init__
+        if base in _STREAM_BASES:
+            init(self, stream)
+        else:
+            init(self)
+
+
+_Composer: Any = type("_Composer", _BASES, {"__init__": _composer_init})
 
 
 _INT = re.compile(r"[-+]?[0-9]{1,4000}\Z")
@@ -374,6 +390,8 @@ class _YAMLReader:
 # -- JSON ------------------------------------------------------------------------------
 
 _WS = re.compile(r"[ \t\n\r]*")
+_scanstring: Callable[[str, int, bool], tuple[str, int]]
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 class _Refused(Exception):
@@ -406,7 +424,10 @@ class _JSONReader:
         self.nodes = 0
         self.depth = 0
         self.at_path: list[Any] = []
-        self.scan_once: Callable[[str, int], tuple[Any, int]] = json.scanner.py_make_scanner(self)
+        # the pure-Python scanner: the C one ignores the object and array parsers below
+        make: Callable[[Any], Callable[[str, int], tuple[Any, int]]]
+        make = json.scanner.py_make_scanner  # type: ignore[attr-defined]
+        self.scan_once = make(self)
 
     def read(self) -> Document:
         doc = self.doc
@@ -437,7 +458,7 @@ class _JSONReader:
             raise _fail(self.doc, exc.code, exc.message, idx) from None
 
     def _string(self, s: str, end: int, strict: bool) -> tuple[str, int]:
-        value, after = json.decoder.scanstring(s, end, strict)
+        value, after = _scanstring(s, end, strict)
         if len(value) > MAX_STRING_CHARS:
             raise _too_long(self.doc, len(value), end - 1)
         return value, after
