@@ -36,6 +36,7 @@ COMMANDS: tuple[str, ...] = (
     "iiprules.cli.generate",
     "iiprules.cli.answers",
     "iiprules.cli.lsp",
+    "iiprules.cli.schema",
 )
 
 

@@ -36,6 +36,7 @@ ORDER = [
     "_batch",
     "batch",
     "api",
+    "schemas",
     "answers",
     "diff",
     "generate",
