@@ -90,9 +90,15 @@ def parse(text: str, path: str = "<string>") -> m.Ruleset:
     # iter_subtrees is iterative, so deeply nested input cannot overflow the stack here.
     bad_dates = [
         _bad_date_diagnostic(tok, text, path)
+        if tok.type == "DATE"
+        else _long_number_diagnostic(tok, text, path)
         for sub in tree.iter_subtrees()
         for tok in sub.children
-        if isinstance(tok, Token) and tok.type == "DATE" and not _is_date(tok)
+        if isinstance(tok, Token)
+        and (
+            (tok.type == "DATE" and not _is_date(tok))
+            or (tok.type == "INT" and len(tok) > MAX_INT_DIGITS)
+        )
     ]
     if bad_dates:
         raise RulesSyntaxError(tuple(bad_dates))
@@ -161,6 +167,24 @@ def _is_date(tok: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+#: The longest whole number a ruleset may write (Python's own limit for turning
+#: text into an int: beyond it the builder would fail instead of saying so).
+MAX_INT_DIGITS = 4300
+
+
+def _long_number_diagnostic(tok: Token, text: str, path: str) -> Diagnostic:
+    span = m.Span(
+        path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0, text
+    )
+    return Diagnostic(
+        "IIP109",
+        ERROR,
+        f"this number has {len(tok):,} digits; at most {MAX_INT_DIGITS:,} are allowed",
+        span,
+        "no threshold or fact needs a number this long; check for a slip",
+    )
 
 
 def _bad_date_diagnostic(tok: Token, text: str, path: str) -> Diagnostic:

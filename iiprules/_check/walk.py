@@ -68,7 +68,34 @@ def depth(node: Any) -> int:
 
 
 def select(scope: Snapshot, sel: m.Selection) -> dict[str, ReqInfo]:
-    """The requirements a selection denotes, in declaration order (unknown names ignored)."""
+    """The requirements a selection denotes, in declaration order (unknown names ignored).
+
+    Iterative (post-order over an explicit stack): ``check`` runs every pass even
+    on a selection chain too deep to accept, so this must not recurse.
+    """
+    values: list[dict[str, ReqInfo]] = []
+    todo: list[tuple[m.Selection, bool]] = [(sel, False)]
+    reqs = scope.requirements
+    while todo:
+        node, ready = todo.pop()
+        match node:
+            case m.Union_() | m.Except() | m.Within() if not ready:
+                todo.extend(((node, True), (node.right, False), (node.left, False)))
+            case m.Union_():
+                right, left = values.pop(), values.pop()
+                values.append({k: r for k, r in reqs.items() if k in left or k in right})
+            case m.Except():
+                right, left = values.pop(), values.pop()
+                values.append({k: r for k, r in left.items() if k not in right})
+            case m.Within():
+                right, left = values.pop(), values.pop()
+                values.append({k: r for k, r in left.items() if k in right})
+            case _:
+                values.append(_select_atom(scope, node))
+    return values[0]
+
+
+def _select_atom(scope: Snapshot, sel: m.Selection) -> dict[str, ReqInfo]:
     match sel:
         case m.SelPart(part=p):
             return {k: r for k, r in scope.requirements.items() if r.node.part == p}
@@ -85,15 +112,6 @@ def select(scope: Snapshot, sel: m.Selection) -> dict[str, ReqInfo]:
         case m.SelList(ids=ids):
             wanted = set(ids)
             return {k: r for k, r in scope.requirements.items() if k in wanted}
-        case m.Union_(left=a, right=b):
-            left, right = select(scope, a), select(scope, b)
-            return {k: r for k, r in scope.requirements.items() if k in left or k in right}
-        case m.Except(left=a, right=b):
-            right = select(scope, b)
-            return {k: r for k, r in select(scope, a).items() if k not in right}
-        case m.Within(left=a, right=b):
-            right = select(scope, b)
-            return {k: r for k, r in select(scope, a).items() if k in right}
     raise TypeError(sel)  # pragma: no cover
 
 

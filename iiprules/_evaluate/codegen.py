@@ -62,6 +62,10 @@ def _int(x: Any) -> str:
     return str(x)
 
 
+#: Terms per group when a long chain is compiled (see ``join``).
+_JOIN_GROUP = 32
+
+
 class _Temp:
     """A part of the generated code computed once and shared where it is used."""
 
@@ -127,6 +131,17 @@ class _Gen:
             return (empty,)
         if len(codes) == 1:
             return codes[0]
+        if len(codes) > _JOIN_GROUP:
+            # Python compiles ``a & b & c ...`` into a left-leaning tree as deep as the
+            # chain: 3,000 terms overflow the compiler's stack. Grouping keeps the
+            # depth logarithmic; the operators are associative, so the value is the
+            # same (a sum repeats its typed zero in every group, so it cannot wrap).
+            zero = [codes[0]] if codes[0] in (("_Z16",), ("_Z32",)) else []
+            groups = [
+                self.join([*(zero if i else []), *codes[i : i + _JOIN_GROUP]], sep, empty)
+                for i in range(0, len(codes), _JOIN_GROUP)
+            ]
+            return self.join(groups, sep, empty)
         out: list[Any] = ["("]
         for i, c in enumerate(codes):
             if i:
