@@ -9,6 +9,11 @@ propagated from the count thresholds, an admissible lower bound on the
 remaining cost orders the boxes, and a box is split only when its cheapest
 point fails. The first box whose cheapest point satisfies the formula is
 optimal; equally good boxes give the alternatives.
+
+Why not z3 (as ``verify`` uses): the same question posed as z3 ``Optimize`` over
+``_verify.encode`` gives the same answers but is typically 70 times slower on
+the packaged rulesets (benchmarks/bench_plan.py, which keeps that candidate), and
+would make z3 a need of ``plan``.
 """
 
 from __future__ import annotations
