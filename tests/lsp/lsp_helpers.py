@@ -64,3 +64,12 @@ def position_of(path: Path, needle: str, nth: int = 0, shift: int = 0) -> lsp.Po
     at += shift
     line = text.count("\n", 0, at)
     return lsp.Position(line, at - (text.rfind("\n", 0, at) + 1))
+
+
+async def diagnostics_for(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:
+    """Wait for the diagnostics of one version of a document (earlier ones are skipped)."""
+    while True:
+        params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if params.uri == uri and params.version == version:
+            client.diagnostics.pop(uri, None)
+            return list(params.diagnostics)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_helpers import RULESETS, diagnostics_of, open_doc, server_config, start, uri_of
+from lsp_helpers import (
+    RULESETS,
+    diagnostics_for,
+    diagnostics_of,
+    open_doc,
+    server_config,
+    start,
+    uri_of,
+)
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -97,3 +105,39 @@ async def test_every_feature_answers_on_every_broken_text(client: LanguageClient
     failures = [m.message for m in client.log_messages if m.type == lsp.MessageType.Error]
     assert [] == failures
     assert client.error is None
+
+
+def _utf16_position(text: str, at: int) -> lsp.Position:
+    line = text.count("\n", 0, at)
+    start = text.rfind("\n", 0, at) + 1
+    return lsp.Position(line, len(text[start:at].encode("utf-16-le")) // 2)
+
+
+async def test_incremental_edits_keep_the_server_in_step(client: LanguageClient, tmp_path: Path):
+    """Random incremental edits (emoji too: UTF-16) keep the server's text equal to ours."""
+    import iiprules
+
+    rng = random.Random(SEED + 1)
+    text = (RULESETS / "partner_award.rules").read_text(encoding="utf-8")
+    path = tmp_path / "partner_award.rules"
+    uri = uri_of(path)
+    await open_doc(client, path, text)
+    version = 1
+    for i in range(40):
+        a = rng.randrange(len(text) + 1)
+        b = min(len(text), a + rng.randint(0, 12))
+        new = rng.choice(["", "x", "😀", "é", "\n", "W4.1", " and ", "#"])
+        version += 1
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(_utf16_position(text, a), _utf16_position(text, b)),
+                text=new)]))
+        text = text[:a] + new + text[b:]
+        if i == 39:
+            got = await diagnostics_for(client, uri, version)
+    mirror = tmp_path / "mirror" / "partner_award.rules"
+    mirror.parent.mkdir()
+    mirror.write_text(text, encoding="utf-8")
+    want = [(d.code, d.message) for d in iiprules.check_file(mirror).diagnostics]
+    assert want == [(d.code, d.message.split("\nhint: ")[0]) for d in got]
