@@ -45,6 +45,21 @@ def definition(state: State, doc: Doc, pos: lsp.Position) -> list[lsp.Location]:
     return [_location(d, x) for d, x in state.declarations(doc, name.kind, name.name)]
 
 
+def highlights(doc: Doc, pos: lsp.Position) -> list[lsp.DocumentHighlight]:
+    """Every place in this document that writes the name under the cursor."""
+    name = _name_at(doc, pos)
+    if name is None:
+        return []
+    return [
+        lsp.DocumentHighlight(
+            doc.lines.range(x.token.start, x.token.end),
+            lsp.DocumentHighlightKind.Write if x.declaration else lsp.DocumentHighlightKind.Read,
+        )
+        for x in doc.names
+        if x.kind == name.kind and x.name == name.name
+    ]
+
+
 def _home(state: State, doc: Doc, name: n.Name) -> Doc:
     decl = state.declarations(doc, name.kind, name.name)
     return decl[0][0] if decl else doc

@@ -253,6 +253,16 @@ def on_references(ls: RulesServer, params: lsp.ReferenceParams) -> list[lsp.Loca
     )
 
 
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+@guarded([])
+def on_highlight(
+    ls: RulesServer, params: lsp.DocumentHighlightParams
+) -> list[lsp.DocumentHighlight]:
+    """The other places in the file that write the name under the cursor."""
+    doc = ls.doc(params.text_document.uri)
+    return navigation.highlights(doc, params.position) if doc else []
+
+
 @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded(None)
 def on_prepare_rename(ls: RulesServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:

@@ -117,6 +117,20 @@ async def test_references_and_rename_across_rulesets(client: LanguageClient):
     assert all(e.new_text == "W4.01" for edits in edit.changes.values() for e in edits)
 
 
+async def test_highlight_marks_the_name_in_the_file(client: LanguageClient):
+    """Every W4.1 of lm_theme.rules is highlighted, none of W4.10 or 4.1."""
+    pos = position_of(LM, "[4.1, W4.1", shift=len("[4.1, W"))
+    marks = await client.text_document_document_highlight_async(
+        lsp.DocumentHighlightParams(_doc(LM), pos))
+    count = len(re.findall(r"(?<![\w.])W4\.1(?![\w.])", _code(LM)))
+    assert count == len(marks)
+    lines = LM.read_text(encoding="utf-8").splitlines()
+    assert all(
+        "W4.1" == lines[h.range.start.line][h.range.start.character:h.range.end.character]
+        for h in marks
+    )
+
+
 async def test_rename_refuses_a_taken_id(client: LanguageClient):
     """Renaming W4.1 to W4.2 would merge two requirements: refused."""
     pos = position_of(STANDARD, "requirement W4.1 ", shift=len("requirement "))
