@@ -98,7 +98,7 @@ def prepare(
     evaluators: Sequence[Evaluator] | None,
 ) -> tuple[Evidence, list[Evaluator]]:
     """Load and validate the evidence; the evaluators that judge it (given, or resolved)."""
-    ev = load_evidence(evidence)
+    ev = load_evidence(evidence, defer=True)  # validate reports every problem
     if evaluators is None:
         refs = [rulesets] if isinstance(rulesets, str) else rulesets
         evs = api.evaluators_for(ev, refs)

@@ -78,7 +78,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    ev = load_evidence(args.evidence)
+    ev = load_evidence(args.evidence, defer=True)  # evaluate reports every problem
     outcome = api.evaluate(ev, rulesets_arg(args), explain=True)
     if args.format == "json":
         sys.stdout.write(render_json(outcome, explanation=not args.brief, evidence=ev))
@@ -115,7 +115,7 @@ def _evaluate_population(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print the full explanation tree of every decision."""
-    ev = load_evidence(args.evidence)
+    ev = load_evidence(args.evidence, defer=True)
     outcome = api.evaluate(ev, rulesets_arg(args), explain=True)
     if args.format == "json":
         sys.stdout.write(render_json(outcome, evidence=ev))
