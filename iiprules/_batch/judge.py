@@ -21,7 +21,13 @@ from iiprules import model as m
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _pack, _TokenTable
-from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
+from iiprules.diagnostics import (
+    EvaluationError,
+    EvidenceError,
+    RulesError,
+    RulesetNotFound,
+    quote,
+)
 from iiprules.evaluate import Evaluator, Layout, date_key
 from iiprules.evidence import FIELDS, Evidence, parse_date, validate
 from iiprules.evidence import load as load_evidence
@@ -384,7 +390,10 @@ class _Judge:
         if not isinstance(doc, Mapping):
             loc = label if at is None else f"{label}:{at}"
             return _Error(
-                None, loc, f"{loc}: expected a mapping with 'organisation', 'assessed_on' and 'met'"
+                None,
+                loc,
+                f"{loc}: expected a mapping with 'organisation', 'assessed_on' and 'met', "
+                f"got {quote(doc)}",  # the evidence reader's words
             )
         return self.one(doc, label, at)
 
