@@ -53,3 +53,50 @@ html_theme_options = {
 }
 html_static_path: list[str] = []
 html_show_sourcelink = False
+
+
+# -- the error-code catalogue ---------------------------------------------------------
+# The "Diagnostic codes" page is generated from iiprules.codes (itself built from the
+# golden bad cases of the test suite), so the page cannot drift from the checker.
+
+
+def _codes_rst() -> list[str]:
+    from iiprules import codes
+
+    lines: list[str] = []
+
+    def block(language: str, text: str) -> None:
+        lines.extend([f".. code-block:: {language}", ""])
+        lines.extend(f"   {ln}" if ln else "" for ln in text.rstrip("\n").split("\n"))
+        lines.append("")
+
+    for code, entry in codes.catalogue().items():
+        lines += [f".. _{code.lower()}:", "", code, "-" * len(code), "", entry.meaning, ""]
+        if entry.bad is not None:
+            lines += ["For example:", ""]
+            block("iiprules", entry.bad)
+            lines += ["gets", ""]
+            block("text", entry.diagnostic or "")
+            lines += ["Fixed:", ""]
+            block("iiprules", entry.fixed or "")
+    return lines
+
+
+def setup(app):
+    """Register the ``iip-codes`` directive."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+    from docutils.statemachine import StringList
+    from sphinx.util.nodes import nested_parse_with_titles
+
+    class CodesDirective(Directive):
+        """``.. iip-codes::``: every diagnostic code with its example and fix."""
+
+        def run(self):
+            node = nodes.section()
+            node.document = self.state.document
+            nested_parse_with_titles(self.state, StringList(_codes_rst(), "codes"), node)
+            return node.children
+
+    app.add_directive("iip-codes", CodesDirective)
+    return {"parallel_read_safe": True}

@@ -61,6 +61,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "parse": ("iiprules.syntax", "parse"),
     "parse_file": ("iiprules.syntax", "parse_file"),
     "unparse": ("iiprules.syntax", "unparse"),
+    "check_text": ("iiprules.workbench", "check_text"),
+    "check_with_dependents": ("iiprules.workbench", "check_with_dependents"),
+    "code_catalogue": ("iiprules.codes", "catalogue"),
 }
 
 __all__ = [
@@ -84,6 +87,9 @@ __all__ = [
     "Validator",
     "check",
     "check_file",
+    "check_text",
+    "check_with_dependents",
+    "code_catalogue",
     "describe_cond",
     "evaluate",
     "evaluate_many",
@@ -146,6 +152,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and readers only
         run_examples,
     )
     from iiprules.check import CheckedRuleset, CheckResult, check
+    from iiprules.codes import catalogue as code_catalogue
     from iiprules.diagnostics import (
         Diagnostic,
         EvaluationError,
@@ -167,3 +174,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and readers only
         render_tree,
     )
     from iiprules.syntax import parse, parse_file, unparse
+    from iiprules.workbench import check_text, check_with_dependents

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from attrs import frozen
 
 from iiprules import model as m
-from iiprules.check import CheckedRuleset, CheckResult, Library, Snapshot, check, select
+from iiprules.check import (
+    CheckedRuleset,
+    CheckResult,
+    Library,
+    Snapshot,
+    Unusable,
+    check,
+    select,
+)
 from iiprules.diagnostics import (
     ERROR,
     Diagnostic,
@@ -76,7 +84,7 @@ def _check_text(text: str, path: str, folder: Path, _stack: tuple[str, ...] = ()
     except RulesError as exc:
         return CheckResult(exc.diagnostics, None)
 
-    def finder(name: str) -> CheckedRuleset | None:
+    def finder(name: str) -> CheckedRuleset | Unusable | None:
         if name in _stack:
             return None
         for base_dir in (folder, packaged_dir()):
@@ -84,8 +92,9 @@ def _check_text(text: str, path: str, folder: Path, _stack: tuple[str, ...] = ()
             if candidate.is_file():
                 try:
                     return _load_path(str(candidate.resolve()), (*_stack, model.name))
-                except RulesError:
-                    return None
+                except RulesError as exc:
+                    # Found but broken: the user learns where, not "unknown ruleset".
+                    return Unusable(_display(candidate), exc.diagnostics[0])
         return None
 
     return check(model, Library(finder), path)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from iiprules import model as m
-from iiprules._check.quality import pass_provenance, pass_unused
+from iiprules._check.quality import pass_provenance, pass_source_confidence, pass_unused
 from iiprules._check.references import pass_applies, pass_facts, pass_references
 from iiprules._check.resolve import resolve
 from iiprules._check.scope import (
@@ -34,6 +34,7 @@ from iiprules._check.scope import (
     Library,
     ReqInfo,
     Snapshot,
+    Unusable,
     merge,
     satisfies,
     used_bases,
@@ -62,6 +63,7 @@ __all__ = [
     "Library",
     "ReqInfo",
     "Snapshot",
+    "Unusable",
     "all_conditions",
     "check",
     "cond_selections",
@@ -77,7 +79,10 @@ __all__ = [
 
 
 def check(
-    ruleset: m.Ruleset, library: Library | None = None, path: str | None = None
+    ruleset: m.Ruleset,
+    library: Library | None = None,
+    path: str | None = None,
+    removed: frozenset[str] = frozenset(),
 ) -> CheckResult:
     """Check a parsed ruleset.
 
@@ -85,11 +90,13 @@ def check(
         ruleset: the parsed model.
         library: finds the ruleset named in ``uses``; without one, ``uses`` is an error.
         path: the file name, for the result (defaults to the spans' path).
+        removed: ids that an edit of the used ruleset has just removed; a
+            reference to one says so (cross-file checking, ``iiprules.workbench``).
 
     Returns:
         Every diagnostic, and the ``CheckedRuleset`` when none is an error.
     """
-    sink = Sink()
+    sink = Sink(removed)
     library = library or Library()
     base: CheckedRuleset | None = None
     if ruleset.uses is not None:
@@ -109,6 +116,7 @@ def check(
                 check_pass(scope, snap, sink)
     if snapshots_to_check:
         pass_unused(ruleset, base, snapshots, sink)
+    pass_source_confidence(ruleset, sink)
     diagnostics = tuple(sorted(sink.items.values(), key=Diagnostic.sort_key))
     errors = [d for d in diagnostics if d.is_error]
     checked = None
@@ -134,7 +142,19 @@ def _check_uses(ruleset: m.Ruleset, library: Library, sink: Sink) -> CheckedRule
             "a ruleset builds on another one, e.g. 'uses standard >= 2009'",
         )
         return None
-    base = library.find(uses.name)
+    base = library.lookup(uses.name)
+    if isinstance(base, Unusable):
+        first = base.first
+        where = (
+            f"{first.span.path}:{first.span.line}:{first.span.column}" if first.span else base.path
+        )
+        sink.error(
+            "IIP213",
+            f"the used ruleset '{uses.name}' ({base.path}) has errors, the first at {where}",
+            uses.span,
+            f"{first.code}: {first.message}; fix {base.path} first",
+        )
+        return None
     if base is None:
         sink.error(
             "IIP210",

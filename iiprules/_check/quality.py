@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from iiprules import model as m
 from iiprules._check.scope import CheckedRuleset, Snapshot, merge, used_bases
 from iiprules._check.sink import Sink, id_span
@@ -57,3 +59,23 @@ def pass_unused(
                     "count it somewhere, or remove it",
                 )
 
+
+
+def pass_source_confidence(ruleset: m.Ruleset, sink: Sink) -> None:
+    """Every source says how sure it is (the docs promise a confidence word on each)."""
+    stack: list[Any] = [ruleset]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, m.Source):
+            if node.confidence is None:
+                sink.warning(
+                    "IIP252",
+                    f"source \"{node.reference}\" does not say how sure it is",
+                    node.span,
+                    "end it with a confidence word: " + ", ".join(m.CONFIDENCE),
+                )
+            continue
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif attrs.has(type(node)) and not isinstance(node, m.Span):
+            stack.extend(getattr(node, f.name) for f in attrs.fields(type(node)))

@@ -11,7 +11,7 @@ import datetime as dt
 
 from iiprules import model as m
 from iiprules._check.scope import BUILTIN_FACTS, MAX_DEPTH, Snapshot
-from iiprules._check.sink import Sink, id_span
+from iiprules._check.sink import Sink, id_in_list_span, id_span
 from iiprules._check.walk import all_conditions, depth, select, walk_cond, walk_selection
 from iiprules.diagnostics import did_you_mean
 
@@ -67,15 +67,40 @@ def check_selection(scope: Snapshot, sel: m.Selection, sink: Sink) -> None:
                 seen: set[str] = set()
                 for id_ in ids:
                     if id_ not in scope.requirements:
-                        sink.error(
-                            "IIP222",
-                            f"unknown requirement '{id_}'",
-                            s.span,
-                            did_you_mean(id_, scope.requirements),
-                        )
+                        _unknown_requirement(scope, s, id_, sink)
                     if id_ in seen:
-                        sink.warning("IIP223", f"requirement '{id_}' is listed twice", s.span)
+                        sink.warning(
+                            "IIP223",
+                            f"requirement '{id_}' is listed twice",
+                            id_in_list_span(s, id_),
+                        )
                     seen.add(id_)
+
+
+def _unknown_requirement(scope: Snapshot, sel: m.SelList, id_: str, sink: Sink) -> None:
+    """IIP222 with the caret on the one id, saying where it was looked for."""
+    span = id_in_list_span(sel, id_)
+    base = scope.base
+    if base is not None and id_ in sink.removed:
+        sink.error(
+            "IIP222",
+            f"'{id_}' is not declared in {base.ruleset}.rules@{base.label} any more "
+            "(removed in this change)",
+            span,
+            f"put '{id_}' back in {base.ruleset}.rules, or take it out of this list",
+        )
+        return
+    hint = did_you_mean(id_, scope.requirements)
+    if base is not None and hint is None:
+        sink.error(
+            "IIP222",
+            f"'{id_}' is not declared here nor in {base.ruleset}.rules@{base.label}, "
+            "which this ruleset uses",
+            span,
+            "declare it, or take it out of this list",
+        )
+        return
+    sink.error("IIP222", f"unknown requirement '{id_}'", span, hint)
 
 
 def check_cond(scope: Snapshot, cond: m.Cond, sink: Sink) -> None:

@@ -233,15 +233,38 @@ class CheckResult:
         return not self.errors
 
 
-class Library:
-    """Finds rulesets by name for ``uses`` (the packaged ones, or a folder's)."""
+@frozen
+class Unusable:
+    """A used ruleset that was found but cannot be used: it has syntax or check errors.
 
-    def __init__(self, finder: Callable[[str], CheckedRuleset | None] | None = None) -> None:
+    Told apart from "not found" so that the ruleset using it can say so, with
+    the first error's position, instead of calling the name unknown.
+    """
+
+    path: str
+    first: Diagnostic
+
+
+class Library:
+    """Finds rulesets by name for ``uses`` (the packaged ones, or a folder's).
+
+    ``finder`` returns the checked ruleset, an ``Unusable`` when the file is
+    there but broken, or None when there is no such ruleset.
+    """
+
+    def __init__(
+        self, finder: Callable[[str], CheckedRuleset | Unusable | None] | None = None
+    ) -> None:
         self._finder = finder
 
-    def find(self, name: str) -> CheckedRuleset | None:
-        """The checked ruleset of that name, or None."""
+    def lookup(self, name: str) -> CheckedRuleset | Unusable | None:
+        """The checked ruleset of that name, why it cannot be used, or None."""
         return self._finder(name) if self._finder else None
+
+    def find(self, name: str) -> CheckedRuleset | None:
+        """The checked ruleset of that name, or None (also when it is broken)."""
+        found = self.lookup(name)
+        return found if isinstance(found, CheckedRuleset) else None
 
 
 # -- version constraints --------------------------------------------------------------

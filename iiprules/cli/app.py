@@ -28,6 +28,7 @@ from iiprules.outputs import OutputError, OutputInterrupted
 #: Each has ``register(subparsers)``, which adds its subcommands and sets
 #: ``func(args) -> int`` on each (see the package docstring).
 COMMANDS: tuple[str, ...] = (
+    "iiprules.cli.checking",
     "iiprules.cli.core",
     "iiprules.cli.testing",
     "iiprules.cli.fmt",

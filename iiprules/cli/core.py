@@ -8,61 +8,17 @@ Each command is a call into the public API and a renderer.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from iiprules import api
 from iiprules.cli.common import (
     EXIT_BAD_INPUT,
-    EXIT_FAILED,
     EXIT_OK,
-    print_diagnostics,
     rulesets_arg,
 )
-from iiprules.diagnostics import Diagnostic
 from iiprules.evidence import load as load_evidence
 from iiprules.explain import render_json, render_markdown, render_text, render_tree
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Check rulesets; errors exit 1, warnings alone exit 0."""
-    files = api.rules_files(args.paths)
-    if not files:
-        print("iiprules: no .rules files found", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    errors = warnings = 0
-    found: list[dict[str, object]] = []
-    for f in files:
-        if not f.is_file():
-            print(f"iiprules: {f}: no such file", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        result = api.check_file(f)
-        shown = result.diagnostics if not args.quiet else result.errors
-        if args.format == "json":
-            found.extend(_diagnostic_dict(d) for d in shown)
-        else:
-            print_diagnostics(shown)
-        errors += len(result.errors)
-        warnings += len(result.warnings)
-    if args.format == "json":
-        summary = {"files": len(files), "errors": errors, "warnings": warnings}
-        print(json.dumps({"summary": summary, "diagnostics": found}, indent=2))
-    else:
-        status = "ok" if not errors else "failed"
-        print(f"checked {len(files)} file(s): {errors} error(s), {warnings} warning(s) - {status}")
-    return EXIT_FAILED if errors else EXIT_OK
-
-
-def _diagnostic_dict(d: Diagnostic) -> dict[str, object]:
-    """A diagnostic as JSON-ready data, for editors and CI annotations."""
-    out: dict[str, object] = {"code": d.code, "severity": d.severity, "message": d.message}
-    if d.span is not None:
-        out.update(path=d.span.path, line=d.span.line, column=d.span.column,
-                   end_line=d.span.end_line, end_column=d.span.end_column)
-    if d.hint:
-        out["hint"] = d.hint
-    return out
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -126,13 +82,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``check``, ``evaluate`` and ``explain`` (``test`` is in ``iiprules.cli.testing``)."""
-    p = subparsers.add_parser("check", help="check rulesets for errors (exit 1 on errors)")
-    p.add_argument("paths", nargs="+", help=".rules files or folders")
-    p.add_argument("-q", "--quiet", action="store_true", help="show errors only")
-    p.add_argument("--format", choices=["text", "json"], default="text",
-                   help="json: one document with every diagnostic and its position")
-    p.set_defaults(func=cmd_check)
-
     for name, func, helptext in (
         ("evaluate", cmd_evaluate, "judge an organisation's evidence"),
         ("explain", cmd_explain, "show why, decision by decision"),

@@ -132,6 +132,10 @@ class CleanCase(BadCase):
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    # '<case>.fixed.rules' is a bad case's fixed version, for the error-code catalogue
+    # (tests/test_codes.py checks it), not a case of its own.
+    if file_path.name.endswith(".fixed.rules"):
+        return None
     if file_path.suffix == ".rules" and HERE in file_path.parents:
         return RulesFile.from_parent(parent, path=file_path)
     return None

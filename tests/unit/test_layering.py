@@ -37,6 +37,7 @@ ORDER = [
     "batch",
     "api",
     "schemas",
+    "workbench",
     "answers",
     "diff",
     "generate",
