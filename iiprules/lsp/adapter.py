@@ -23,7 +23,7 @@ from attrs import frozen
 
 from iiprules import model as m
 from iiprules.api import ExampleResult, packaged_dir, run_examples
-from iiprules.check import CheckedRuleset, CheckResult, Library, check
+from iiprules.check import CheckedRuleset, CheckResult, Library, Unusable, check
 from iiprules.diagnostics import ERROR, Diagnostic, RulesError
 from iiprules.syntax import parse, unparse
 
@@ -63,7 +63,7 @@ class Checker:
 
     def __init__(self, reader: Reader = read_disk) -> None:
         self.reader = reader
-        self._used: dict[tuple[str, str], CheckedRuleset | None] = {}
+        self._used: dict[tuple[str, str], CheckedRuleset | Unusable | None] = {}
 
     def analyse(self, text: str, path: str) -> Analysis:
         """Parse and check a text as ``iiprules check`` would check the file at ``path``."""
@@ -78,7 +78,7 @@ class Checker:
             d = Diagnostic("IIP101", ERROR, "the text is nested too deeply to read")
             return Analysis(None, CheckResult((d,), None))
 
-        def finder(name: str) -> CheckedRuleset | None:
+        def finder(name: str) -> CheckedRuleset | Unusable | None:
             if name in stack:
                 return None
             candidate = find_used(name, folder)
@@ -88,15 +88,28 @@ class Checker:
 
         return Analysis(model, check(model, Library(finder), path))
 
-    def _used_ruleset(self, path: Path, stack: tuple[str, ...]) -> CheckedRuleset | None:
+    def _used_ruleset(
+        self, path: Path, stack: tuple[str, ...]
+    ) -> CheckedRuleset | Unusable | None:
         text = self.reader(path)
         if text is None:
             return None
         key = (str(path), hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest())
         if key not in self._used:
             analysis = self._analyse(text, str(path), path.parent, stack)
-            self._used[key] = analysis.checked
+            errors = analysis.result.errors
+            # Found but broken: said as such (IIP213), as `iiprules check` does.
+            self._used[key] = analysis.checked or (
+                Unusable(_display(path), errors[0]) if errors else None
+            )
         return self._used[key]
+
+
+def _display(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
 
 
 def find_used(name: str, folder: Path) -> Path | None:

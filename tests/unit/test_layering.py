@@ -38,6 +38,7 @@ ORDER = [
     "api",
     "schemas",
     "workbench",
+    "codes",
     "answers",
     "diff",
     "generate",
