@@ -109,8 +109,13 @@ MEANINGS: dict[str, tuple[str, str | None]] = {
                "names/unused_requirement_warning"),
     "IIP252": ("A source does not say how sure it is: no confidence word (warning).",
                "structure/source_without_confidence"),
-    "IIP301": ("Evidence about an organisation is malformed or does not fit the ruleset "
-               "(a field of the wrong type, an unknown requirement id).", None),
+    "IIP000": ("An iiprules error with no more precise code; please report it with what "
+               "you ran.", None),
+    "IIP200": ("A ruleset could not be used and no more precise code applies.", None),
+    "IIP380": ("No ruleset of that name, version or date: an unknown packaged name, a file "
+               "that is not there, or no version in force on the assessment date.", None),
+    "IIP390": ("Evaluation failed on a checked ruleset: a bug in iiprules or a caller "
+               "passing the wrong thing; please report it.", None),
 }
 
 _DATA = Path(__file__).with_name("codes.json")
@@ -164,9 +169,16 @@ def build(golden_bad: Path) -> dict[str, dict[str, str | None]]:
     """
     import os
 
+    from iiprules._evidence.codes import CODES as EVIDENCE
     from iiprules.api import check_file
 
-    out: dict[str, dict[str, str | None]] = {}
+    out: dict[str, dict[str, str | None]] = {
+        # Evidence problems come from evidence files, not rulesets: their meaning only,
+        # as the evidence contract states it (``iiprules._evidence.codes``).
+        code: asdict(Entry(code, meaning[:1].upper() + meaning[1:] + "."))
+        for code, meaning in EVIDENCE.items()
+        if code not in MEANINGS
+    }
     cwd = os.getcwd()
     os.chdir(golden_bad.parent)  # paths in messages read bad/<feature>/<case>.rules
     try:
