@@ -45,6 +45,8 @@ MEANINGS: dict[str, tuple[str, str | None]] = {
     "IIP108": ("A clause the construct needs is missing: 'requires' in a level or award, "
                "'holds' in an invariant, 'of' after a count, 'in' after a requirement's id, "
                "'effective' in a version.", "syntax/level_without_condition"),
+    "IIP109": ("A whole number too long to be a threshold or a fact's value (over 4,300 "
+               "digits): a slip.", "syntax/number_too_long"),
     "IIP201": ("The same id is declared twice (a requirement, level, award, part, fact, "
                "principle, indicator or example); a later version replaces with 'change'.",
                "names/duplicate_requirement"),
