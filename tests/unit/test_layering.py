@@ -39,6 +39,7 @@ ORDER = [
     "schemas",
     "workbench",
     "codes",
+    "columnar",
     "answers",
     "diff",
     "generate",
