@@ -97,11 +97,12 @@ def evaluate_arrow(batch: Any, rulesets: Sequence[str] | str | None = None) -> p
     """
     pa, _pc, _np = _arrow()
     col = _columnar(_refs(rulesets))
-    if isinstance(batch, pa.Table):
-        batch = batch.combine_chunks().to_batches()
-        if not batch:
-            return col.schema.empty_table().to_batches()[0] if False else _empty(col)
-        batch = batch[0] if len(batch) == 1 else pa.Table.from_batches(batch).to_batches()[0]
+    if isinstance(batch, pa.Table):  # one batch of all its rows
+        batches = batch.combine_chunks().to_batches()
+        if len(batches) != 1:
+            return _empty(col) if not batches else pa.concat_batches(
+                [evaluate_arrow(b, rulesets) for b in batches])  # fmt: skip
+        batch = batches[0]
     return col.to_arrow(col.judge_batch(batch, "<arrow>", 0))
 
 
@@ -592,7 +593,8 @@ class _Out:
             from iiprules._batch.write import render
 
             j = self.col.judge
-            self._rows.write(render(judged, self._rows.format, j.award_columns, j.invariant_columns))
+            fmt = self._rows.format
+            self._rows.write(render(judged, fmt, j.award_columns, j.invariant_columns))
             return
         import pyarrow.parquet as pq
 

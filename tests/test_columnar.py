@@ -130,7 +130,7 @@ def test_text_dates_and_an_unknown_date_text() -> None:
 
 def test_unknown_column_is_refused_with_a_hint() -> None:
     batch = pa.RecordBatch.from_pylist([{"organisation": "a", "assessed_on": ON, "mett": []}])
-    with pytest.raises(iiprules.EvidenceError, match="unknown column 'mett'.*met"):
+    with pytest.raises(iiprules.EvidenceError, match=r"unknown column 'mett'.*met"):
         columnar.evaluate_arrow(batch)
 
 
@@ -160,6 +160,7 @@ def test_duckdb_calls_it_on_its_own_record_batches() -> None:
         "select organisation, assessed_on, met, \"W.other\", employees from evidence"
     ).to_arrow_reader(64)
     outcomes = pa.Table.from_batches(columnar.evaluate_batches(reader), columnar.outcome_schema())
+    assert outcomes.num_rows == len(rows)
     counts = con.sql(
         "select level, count(*) as n from outcomes where error is null group by level"
     ).fetchall()
@@ -169,3 +170,27 @@ def test_duckdb_calls_it_on_its_own_record_batches() -> None:
         if got["error"] is None:
             want[got["level"]] = want.get(got["level"], 0) + 1
     assert dict(counts) == want
+
+
+def test_cli_evaluates_a_parquet_population(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rows = _rows(60, seed=6)[8:]
+    src = tmp_path / "population.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), src)
+    out = tmp_path / "outcomes.parquet"
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "iiprules", "evaluate", "--population", str(src), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+    )
+    errors = sum(_expected(r)["error"] is not None for r in rows)
+    assert errors  # rows assessed in 2005 list ids of 2009: errors, exit code 2
+    assert done.returncode == 2, done.stderr
+    assert f"organisations: {len(rows)}" in done.stdout
+    assert f"errors: {errors}" in done.stdout
+    _check(pq.read_table(out).to_pylist(), rows)

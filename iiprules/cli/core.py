@@ -50,9 +50,15 @@ def _evaluate_population(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("iiprules: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_BAD_INPUT
-    summary = api.evaluate_population(
-        args.population, rulesets_arg(args), out=args.out, jobs=args.jobs
-    )
+    if str(args.population).lower().endswith(".parquet"):
+        # columnar input: read with pyarrow straight into the packed masks (one process)
+        from iiprules import columnar
+
+        summary = columnar.evaluate_parquet(args.population, args.out, rulesets_arg(args))
+    else:
+        summary = api.evaluate_population(
+            args.population, rulesets_arg(args), out=args.out, jobs=args.jobs
+        )
     # With the rows on standard output, the table goes to standard error.
     table = sys.stderr if args.out == "-" else sys.stdout
     table.write(summary.table())
@@ -95,8 +101,9 @@ def register(subparsers: Any) -> None:
                 "--population",
                 metavar="FILE_OR_DIR",
                 help="judge many organisations: .jsonl (- for standard input), .json array, "
-                ".csv (one row each; a column per requirement or a 'met' list), or a folder "
-                "of evidence files; prints counts per level and award",
+                ".csv (one row each; a column per requirement or a 'met' list), .parquet "
+                "(columnar, read with pyarrow), or a folder of evidence files; prints counts "
+                "per level and award",
             )
             p.add_argument(
                 "--out",
