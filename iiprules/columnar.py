@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 
 from iiprules._batch.judge import _DTYPES, _Group, _Judge, _Judged, _vector_default
 from iiprules._batch.rows import Summary, _Error
-from iiprules._batch.tokens import _pack
 from iiprules._batch.write import summarise
 from iiprules.api import PopulationRulesets
 from iiprules.diagnostics import EvidenceError, RulesError, RulesetNotFound, did_you_mean
@@ -141,15 +140,27 @@ def evaluate_parquet(
     first = 0
     try:
         for batch in pf.iter_batches(batch_size=batch_rows):
-            judged = col.judge_batch(batch, src, first)
+            res = col.judge_batch(batch, src, first)
             first += batch.num_rows
-            summary = summary + summarise(judged)
+            summary = summary + _summary(res)
             if writer is not None:
-                writer.write(judged)
+                writer.write(res)
     finally:
         if writer is not None:
             writer.close()
     return summary
+
+
+def _summary(res: _Result) -> Summary:
+    """The counts of a judged batch (as ``batch`` counts a chunk), from its keys."""
+    import numpy as np
+
+    judged = _Judged(res.n)
+    counts = np.bincount(res.index[res.index >= 0], minlength=len(res.keys))
+    judged.keys = list(res.keys)
+    judged.which = np.repeat(np.arange(len(res.keys)), counts).tolist()
+    judged.slow = dict(res.slow)
+    return summarise(judged)
 
 
 def _list_dictionary(pq: Any, src: str) -> list[str]:
@@ -229,6 +240,46 @@ class _Plan:
                 raise EvidenceError(f"the column '{need}' is missing", None, None, None)
 
 
+class _Result:
+    """A judged record batch, kept as columns: one answer key per row, or a row judged alone.
+
+    ``index[i]`` points into ``keys`` (distinct (assessment date, verdicts) pairs, as
+    ``_Judged.keys``) for rows judged in bulk, and is -1 for rows in ``slow``.
+    """
+
+    def __init__(self, n: int, org: Any, np: Any) -> None:
+        self.n = n
+        self.org = org
+        self.index = np.full(n, -1, np.int64)
+        self.keys: list[tuple[str, Any]] = []
+        self.slow: dict[int, Any] = {}
+
+    def add(self, g: _Group, rows: Any, dates: Any, isos: list[str], results: list[Any]) -> None:
+        """Rows judged by the kernels: their answer codes, combined with their dates."""
+        import numpy as np
+
+        codes = g.codes(results, np)
+        n_dates = max(len(isos), 1)
+        uniq, inverse = np.unique(codes * n_dates + dates, return_inverse=True)
+        base = len(self.keys)
+        for c in uniq.tolist():
+            self.keys.append((isos[c % n_dates], g.verdicts(c // n_dates)))
+        self.index[rows] = inverse.reshape(-1) + base
+
+    def judged(self) -> _Judged:
+        """The same rows as a ``_Judged`` chunk, for the JSONL and CSV writers."""
+        import numpy as np
+
+        out = _Judged(self.n)
+        fast = np.flatnonzero(self.index >= 0)
+        out.fast_index = fast.tolist()
+        out.names = self.org.take(fast).to_pylist() if len(fast) else []
+        out.which = self.index[fast].tolist()
+        out.keys = list(self.keys)
+        out.slow = dict(self.slow)
+        return out
+
+
 class _Columnar:
     """Judges record batches with the rulesets of a ``_Judge`` (made once per set of refs)."""
 
@@ -269,57 +320,71 @@ class _Columnar:
         if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)):
             ok[:] = pc.is_null(column).to_numpy(zero_copy_only=False)
             return np.zeros((self.layout.words, n), np.uint64), ok
-        lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy().astype(np.int64)
+        lengths_a = pc.list_value_length(column)
+        if lengths_a.null_count:
+            lengths_a = pc.fill_null(lengths_a, 0)
+        lengths = lengths_a.to_numpy(zero_copy_only=False)
         flat = pc.list_flatten(column)
+        width = self.layout.words * 64
+        # An id that is not known goes to an extra word past the masks: it sets no bit
+        # that counts, so its row has fewer bits than ids and is read the careful way.
+        spill = width
         if pa.types.is_dictionary(flat.type):
-            lookup = pc.fill_null(pc.index_in(flat.dictionary, value_set=self.ids), -1)
-            pos = lookup.to_numpy(zero_copy_only=False).astype(np.int64)
-            idx = pc.fill_null(flat.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-            pos = np.where(idx >= 0, pos[np.maximum(idx, 0)], -1) if len(pos) else idx
+            # each distinct id looked up once; null ids (index -1) land on the spill too
+            lookup = pc.fill_null(pc.index_in(flat.dictionary, value_set=self.ids), spill)
+            table = np.append(lookup.to_numpy(zero_copy_only=False), spill).astype(np.int32)
+            idx = flat.indices
+            if idx.null_count:
+                idx = pc.fill_null(idx, -1)
+            pos = table[idx.to_numpy(zero_copy_only=False)]
         elif pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type):
-            pos = pc.fill_null(pc.index_in(flat, value_set=self.ids), -1).to_numpy(
-                zero_copy_only=False
-            )
-            pos = pos.astype(np.int64)
+            got_pos = pc.fill_null(pc.index_in(flat, value_set=self.ids), spill)
+            pos = got_pos.to_numpy(zero_copy_only=False).astype(np.int32)
         else:
             ok &= lengths == 0
             return np.zeros((self.layout.words, n), np.uint64), ok
-        row = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        bad = pos < 0
-        if bad.any():
-            ok[row[bad]] = False
-            pos, row = pos[~bad], row[~bad]
-        words = _pack(pos, row, self.layout.words, n, np)
+        stride = width + 64
+        big = np.int64 if n * stride >= 2**31 else np.int32
+        flat_at = np.repeat(np.arange(0, n * stride, stride, dtype=big), lengths)
+        flat_at += pos.astype(big, copy=False)
+        dense = np.zeros(n * stride, np.bool_)
+        dense[flat_at] = True
+        packed = np.packbits(dense.reshape(n, stride), axis=1, bitorder="little")
+        words = np.ascontiguousarray(packed.view("<u8").T[: self.layout.words])
         got = np.zeros(n, np.int64)
         for w in range(words.shape[0]):
             got += np.bitwise_count(words[w])
-        ok &= got == lengths  # a duplicate sets fewer bits than ids listed
+        ok &= got == lengths  # a duplicate or an unknown id sets fewer bits than ids listed
         return words, ok
 
     def _bools(self, batch: Any, plan: _Plan, n: int) -> Any:
         """Boolean requirement columns as packed masks (null: not met)."""
         _pa, pc, np = _arrow()
+        pa = _pa
         width = self.layout.words * 64
-        dense = np.zeros((n, width), np.bool_)
+        # one contiguous row of flags per requirement, then eight rows to a byte
+        dense = np.zeros((width, n), np.bool_)
         for i, rid in plan.bools:
             c = batch.column(i)
-            dense[:, self.layout.bits[rid]] = pc.fill_null(c.cast("bool"), False).to_numpy(
-                zero_copy_only=False
-            )
-        packed = np.packbits(dense, axis=1, bitorder="little")
-        return np.ascontiguousarray(packed.view("<u8").T)
+            if not pa.types.is_boolean(c.type):
+                c = c.cast(pa.bool_())
+            if c.null_count:
+                c = pc.fill_null(c, False)
+            dense[self.layout.bits[rid]] = c.to_numpy(zero_copy_only=False)
+        packed = np.packbits(dense, axis=0, bitorder="little")  # (width / 8) × n bytes
+        return np.ascontiguousarray(np.ascontiguousarray(packed.T).view("<u8").T)
 
     # judging
-    def judge_batch(self, batch: Any, source: str, first: int) -> _Judged:
+    def judge_batch(self, batch: Any, source: str, first: int) -> _Result:
         """Judge a record batch: in bulk where rows pass the checks, else one by one."""
         pa, pc, np = _arrow()
         n = batch.num_rows
         plan = self.plan(batch.schema)
-        out = _Judged(n)
+        org = batch.column(plan.org)
+        out = _Result(n, org, np)
         if n == 0:
             return out
         ok = np.ones(n, np.bool_)
-        org = batch.column(plan.org)
         if not pa.types.is_string(org.type) and not pa.types.is_large_string(org.type):
             ok[:] = False
         else:
@@ -355,17 +420,12 @@ class _Columnar:
         for k, d in enumerate(dated):
             if d is not None:
                 groups.setdefault(id(d[2]), (d[2], []))[1].append(k)
-        names: list[Any] | None = None
         for g, members in groups.values():
-            rows = np.flatnonzero(ok & np.isin(which, members))
-            if not len(rows):
-                continue
-            if names is None:
-                names = org.to_pylist()
-            self._group(g, rows, words, pend, counts, facts, which, dated, names, out)
-        judged = np.zeros(n, np.bool_)
-        judged[out.fast_index] = True
-        slow = np.flatnonzero(~judged).tolist()
+            rows = np.flatnonzero(ok & np.isin(which, members)) if len(groups) > 1 else (
+                np.flatnonzero(ok))  # fmt: skip
+            if len(rows):
+                self._group(g, rows, words, pend, counts, facts, which, dated, out)
+        slow = np.flatnonzero(out.index < 0).tolist()
         if slow:
             docs = batch.take(pa.array(slow)).to_pylist()
             for i, doc in zip(slow, docs, strict=True):
@@ -405,8 +465,7 @@ class _Columnar:
         facts: dict[str, Any],
         which: Any,
         dated: list[Any],
-        names: list[Any],
-        out: _Judged,
+        out: _Result,
     ) -> None:
         """Judge the rows of one group of evaluators with their kernels."""
         pa, pc, np = _arrow()
@@ -456,8 +515,7 @@ class _Columnar:
         on = np.array([d[1] if d else 0 for d in dated], np.int64)[wk]
         isos_u = [d[0] if d else "" for d in dated]
         results = [e.vector_kernel(layout)(sub, pools, fvals, on, k) for e in g.evaluators]
-        rl = rows.tolist()
-        out.add_many(g, rl, [names[i] for i in rl], [isos_u[x] for x in wk.tolist()], results, np)
+        out.add(g, rows, wk, isos_u, results)
 
     def _fact_array(self, taken: Any, kind: str, default: Any, ok: Any, given: Any) -> Any:
         """A fact column as the kernel's array; rows with a value of the wrong type are not ok."""
@@ -509,58 +567,54 @@ class _Columnar:
             return _Error(None, f"{source}[{row}]", f"{source}[{row}]: {exc}")
 
     # output
-    def to_arrow(self, judged: _Judged) -> pa.RecordBatch:
-        """A judged batch as an Arrow record batch of ``self.schema``, in input order."""
-        pa, _pc, np = _arrow()
-        n = judged.n
-        keys: list[tuple[Any, ...]] = []
+    def to_arrow(self, res: _Result) -> pa.RecordBatch:
+        """A judged batch as an Arrow record batch of ``self.schema``, in input order.
+
+        Every column but ``organisation`` is a small table of the distinct answers
+        taken by each row's key: no Python work per row.
+        """
+        pa, _pc, _np = _arrow()
         awards, invs = self.judge.award_columns, self.judge.invariant_columns
-        for iso, v in judged.keys:
-            aw, iv = dict(v.awards), dict(v.invariants)
-            keys.append(
-                (
-                    dt.date.fromisoformat(iso),
-                    " ".join(f"{a}@{b}" for a, b in v.rulesets),
-                    v.level,
-                    *[aw.get(a) for a in awards],
-                    *[iv.get(i) for i in invs],
-                    None,
-                )
-            )
-        index = np.full(n, -1, np.int64)
-        org: list[Any] = [None] * n
-        if judged.fast_index:
-            index[judged.fast_index] = judged.which
-            for i, name in zip(judged.fast_index, judged.names, strict=True):
-                org[i] = name
-        blank = (None,) * (4 + len(awards) + len(invs))
-        for i, row in judged.slow.items():
-            if row is None:
-                continue
-            index[i] = len(keys)
-            if isinstance(row, _Error):
-                org[i] = row.organisation
-                keys.append((*blank[:-1], row.message))
-            else:
-                name, iso, v = row
-                org[i] = name
-                aw, iv = dict(v.awards), dict(v.invariants)
-                keys.append(
-                    (
-                        dt.date.fromisoformat(iso),
-                        " ".join(f"{a}@{b}" for a, b in v.rulesets),
-                        v.level,
-                        *[aw.get(a) for a in awards],
-                        *[iv.get(i) for i in invs],
-                        None,
-                    )
-                )
+        keys = [_key_row(iso, v, awards, invs) for iso, v in res.keys]
+        index = res.index
+        org = res.org
+        if not (pa.types.is_string(org.type) or pa.types.is_large_string(org.type)):
+            org = pa.nulls(res.n, pa.string())
+        elif pa.types.is_large_string(org.type):
+            org = org.cast(pa.string())
+        if res.slow:
+            index = index.copy()
+            names = org.to_pylist()
+            blank = (None,) * (3 + len(awards) + len(invs))
+            for i, row in res.slow.items():
+                index[i] = len(keys)
+                if row is None:
+                    keys.append((*blank, None))
+                elif isinstance(row, _Error):
+                    names[i] = row.organisation
+                    keys.append((*blank, row.message))
+                else:
+                    name, iso, v = row
+                    names[i] = name
+                    keys.append(_key_row(iso, v, awards, invs))
+            org = pa.array(names, pa.string())
         take = pa.array(index)
-        columns = [pa.array(org, pa.string())]
+        columns = [org]
         for c, field in enumerate(list(self.schema)[1:]):
-            table = pa.array([k[c] for k in keys], field.type)
-            columns.append(table.take(take))
+            columns.append(pa.array([k[c] for k in keys], field.type).take(take))
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+
+def _key_row(iso: str, v: Any, awards: Sequence[str], invs: Sequence[str]) -> tuple[Any, ...]:
+    aw, iv = dict(v.awards), dict(v.invariants)
+    return (
+        dt.date.fromisoformat(iso),
+        " ".join(f"{a}@{b}" for a, b in v.rulesets),
+        v.level,
+        *[aw.get(a) for a in awards],
+        *[iv.get(i) for i in invs],
+        None,
+    )
 
 
 def _keys(days: Any, np: Any) -> Any:
@@ -588,8 +642,9 @@ class _Out:
             self._rows = _Writer(path, col.judge)
             self._rows.open()
 
-    def write(self, judged: _Judged) -> None:
+    def write(self, res: _Result) -> None:
         if self._rows is not None:
+            judged = res.judged()
             from iiprules._batch.write import render
 
             j = self.col.judge
@@ -600,7 +655,7 @@ class _Out:
 
         if self._pq is None:
             self._pq = pq.ParquetWriter(self.path, self.col.schema)
-        self._pq.write_batch(self.col.to_arrow(judged))
+        self._pq.write_batch(self.col.to_arrow(res))
 
     def close(self) -> None:
         if self._rows is not None:
