@@ -356,7 +356,20 @@ class Evaluator:
         self._decide = self._compile(SetGen(self), full=False)
         # The compiled function itself answers ``decide``: no extra call per organisation.
         self.decide = self._decide  # type: ignore[method-assign]
-        self._kernels: dict[int, tuple[Layout, Callable[..., Any]]] = {}
+        self._kernels: dict[tuple[int, bool, bool], tuple[Layout, Callable[..., Any]]] = {}
+        #: The windows (in years) of every condition counting credits from earlier assessments.
+        roots = [c for _r, _b, c in self._applies]
+        roots += [c for _x, c in (*self._levels, *self._awards, *self._invariants)]
+        self.credit_years = tuple(
+            sorted(
+                {
+                    node.years
+                    for root in roots
+                    for node in _nodes(root)
+                    if isinstance(node, _Count) and node.years is not None
+                }
+            )
+        )
 
     # compilation helpers
     def bits_of(self, ids: Iterable[str]) -> list[int]:
@@ -516,31 +529,37 @@ class Evaluator:
         self._verdicts[code] = v
         return v
 
-    def vector_kernel(self, layout: Layout) -> Callable[..., Any]:
+    def vector_kernel(
+        self, layout: Layout, history: bool = False, full: bool = False
+    ) -> Callable[..., Any]:
         """The vectorised decisions of this version for organisations laid out by ``layout``.
 
-        The kernel is ``kernel(M, P, F, ON, n) -> (rank, awards, invariants)``: ``M`` the
-        ``uint64`` met masks (words × organisations), ``P`` the unnamed-group counts
-        (rows × organisations, already capped at each group's size), ``F`` every fact
-        the version declares (name → array or scalar, dates as ``date_key``), ``ON``
+        The kernel is ``kernel(M, P, F, ON, n, H=None) -> (rank, awards, invariants)``:
+        ``M`` the ``uint64`` met masks (words × organisations), ``P`` the unnamed-group
+        counts (rows × organisations, already capped at each group's size), ``F`` every
+        fact the version declares (name → array or scalar, dates as ``date_key``), ``ON``
         the assessment dates as ``date_key``. It returns the rank of the level reached
         per organisation (-1: none; an index into ``level_ids``) and one boolean array
-        per award and per invariant, in declaration order. Organisations with earlier
-        assessments must go through ``decide`` instead. Built once per layout; needs
-        numpy 2.
+        per award and per invariant, in declaration order. With ``history``, ``H``
+        carries what earlier assessments credit within each window of
+        ``credit_years`` and the built-in history facts (see ``_evaluate.vecgen``);
+        without it, organisations are taken to have no earlier assessment. ``full``
+        adds every level's answer and the ``applies when`` and derived flags, for
+        whole ``Outcome``s. Built once per layout and variant; needs numpy 2.
 
         Raises:
             KeyError: the layout lacks one of this version's requirements or groups.
         """
-        hit = self._kernels.get(id(layout))
+        key = (id(layout), history, full)
+        hit = self._kernels.get(key)
         if hit is not None and hit[0] is layout:
             return hit[1]
         import numpy as np
 
-        from iiprules._evaluate.codegen import VecGen
+        from iiprules._evaluate.vecgen import VecGen
 
-        gen = VecGen(self, layout)
-        text = gen.function()
+        gen = VecGen(self, layout, history)
+        text = gen.function(full)
 
         def as_array(x: Any, n: int) -> Any:
             a = np.asarray(x, dtype=np.bool_)
@@ -561,7 +580,7 @@ class Evaluator:
         exec(compile(text, f"<iiprules {self.scope.key} vector>", "exec"), env)
         fn: Callable[..., Any] = env["_fn"]
         fn.__doc__ = text
-        self._kernels[id(layout)] = (layout, fn)
+        self._kernels[key] = (layout, fn)
         return fn
 
     # evaluation
@@ -706,6 +725,20 @@ class Evaluator:
             self.text,
             self.titles,
         )
+
+
+def _nodes(root: _Node) -> Iterable[_Node]:
+    """Every node of a compiled condition, without recursion."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _And):  # _Or too
+            stack.extend(node.items)
+        elif isinstance(node, _Not):
+            stack.append(node.item)
+        elif isinstance(node, _Implies):
+            stack.extend((node.a, node.b))
 
 
 def history_facts(ev: Evidence) -> dict[str, Any]:

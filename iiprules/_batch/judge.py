@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from iiprules import model as m
+from iiprules._batch.history import history, pending_ok
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _pack, _TokenTable
@@ -37,7 +38,10 @@ from iiprules.evidence import load as load_evidence
 _SAFE_INT = 1 << 62
 
 #: Fields a row may have and still be judged in bulk; the rest go one by one.
-_BULK_FIELDS = frozenset(FIELDS) - {"history", "pending"}
+_BULK_FIELDS = frozenset(FIELDS)
+
+#: Fields the scalar path (without numpy) leaves to the careful reader.
+_NOT_SCALAR = ("history", "pending")
 
 
 class _Group:
@@ -276,9 +280,39 @@ class _Judge:
             docs: list[Any] = [None] * n_lines
             for i, r in zip(np_flatnonzero(ok), remainders, strict=True):
                 docs[i] = _bulk_doc(r, loads)
+            if not ok.all():
+                self._read_rest(docs, ok, lines, met_words)
             return self._bulk(docs, met_words, chunk.source, chunk.first, raw=lines)
         docs = [_bulk_doc(line, loads) for line in lines]
         return self._bulk(docs, None, chunk.source, chunk.first, raw=lines)
+
+    def _read_rest(self, docs: list[Any], ok: Any, lines: _Lines, met_words: Any) -> None:
+        """Parse the lines the scanner left (those with earlier assessments, mostly).
+
+        Their ``met`` lists are packed into ``met_words`` and left empty in the mapping,
+        as the scanner leaves the lines it read, so they too are judged in bulk. A line
+        that does not parse, or a list that does not pack, stays for the careful reader
+        (which reads the line again from its text).
+        """
+        np = self.np
+        layout = self.layout
+        assert layout is not None
+        loads = _json_loads()
+        rest: list[int] = []
+        for i in np.flatnonzero(~ok).tolist():
+            d = _bulk_doc(lines[i], loads)
+            if d is None:
+                continue
+            docs[i] = d
+            if type(d) is dict and type(d.get("met")) is list and d["met"]:
+                rest.append(i)
+        if not rest:
+            return
+        packed, fine = _encode_lists([docs[i]["met"] for i in rest], layout, np)
+        at = np.array(rest, np.int64)
+        met_words[:, at[fine]] = packed[:, fine]
+        for i in at[fine].tolist():
+            docs[i]["met"] = []
 
     def _csv(self, chunk: _Chunk) -> _Judged:
         header, rows = chunk.data
@@ -462,7 +496,7 @@ class _Judge:
         good = self._checked_counts(g, ums)
         listable = g.listable
         for j, (i, d) in enumerate(zip(part, docs, strict=True)):
-            if good is not None and not good[j]:
+            if (good is not None and not good[j]) or any(f in d for f in _NOT_SCALAR):
                 continue
             facts = d.get("facts")
             if not (self._facts_ok(g, facts) if facts or g.required else facts in (None, {})):
@@ -524,6 +558,13 @@ class _Judge:
         # ids these rulesets do not let evidence list: one by one, for the message
         for w in range(layout.words):
             good &= (words[w] & g.listable_words[w]) == 0
+        # pending lists and earlier assessments, checked in bulk (see _batch.history)
+        good &= pending_ok(g, docs, words, np)
+        on = np.array([x[1] for x in found], np.int64)
+        hist = history(self, g, docs, on, np)
+        if hist is not None:
+            good &= hist.ok
+        keep = None
         if not good.all():
             sel = np.flatnonzero(good)
             if not len(sel):
@@ -535,6 +576,8 @@ class _Judge:
             found = [found[j] for j in keep]
             ums = [ums[j] for j in keep]
             factss = [factss[j] for j in keep]
+            on = on[sel]
+            keep = sel
             with_facts = [j for j, f in enumerate(factss) if f]
             k = len(part)
         words = np.ascontiguousarray(words)
@@ -553,9 +596,12 @@ class _Judge:
             else:
                 facts[name] = np.array(default, _DTYPES[f.type])[()]
         isos = [x[0] for x in found]
-        on = np.array([x[1] for x in found], np.int64)
+        earlier = hist.for_rows(keep, words, pools) if hist is not None else None
         try:
-            results = [e.vector_kernel(layout)(words, pools, facts, on, k) for e in g.evaluators]
+            results = [
+                e.vector_kernel(layout, earlier is not None)(words, pools, facts, on, k, earlier)
+                for e in g.evaluators
+            ]
         except (OverflowError, RecursionError, MemoryError):
             # Numbers beyond int64 in the rules themselves: the scalar path holds any
             # integer, so these rows are judged there (the same answers, more slowly).

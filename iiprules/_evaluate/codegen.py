@@ -13,7 +13,6 @@ never source text. See ``evaluate`` for why this is not ``eval`` of user input.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +31,12 @@ from iiprules._evaluate.nodes import (
     _Or,
     _Sel,
     _YearsSince,
-    date_key,
 )
 from iiprules.diagnostics import EvaluationError
 
 if TYPE_CHECKING:
     # What codegen reads of an evaluate.Evaluator (importing evaluate would close a circle).
     from iiprules._evaluate.nodes import Compiled as Evaluator
-    from iiprules._evaluate.nodes import Layout
 
 
 #: The language's comparison operators as Python writes them (the only operators emitted).
@@ -693,189 +690,3 @@ class SetGen(_Gen):
                 body.append("v = _VERDICTS.get(c)")
                 body.append("return v if v is not None else _verdict(c)")
         return body
-
-
-class VecGen(_Gen):
-    """The vectorised backend: numpy over packed masks of a chunk of organisations.
-
-    Inputs: ``M`` (``uint64`` words × organisations, bits placed by a ``Layout``),
-    ``P`` (unnamed-group counts × organisations), ``F`` (fact name → array or
-    scalar; dates as ``yyyymmdd`` integers), ``ON`` (assessment dates, ``yyyymmdd``)
-    and ``n``. Organisations with earlier assessments are not given to it (the batch
-    judges them on the scalar path), so credits add nothing and the history facts
-    are unknown here.
-    """
-
-    TRUE = "_TRUE"
-    FALSE = "_FALSE"
-
-    def __init__(self, ev: Evaluator, layout: Layout) -> None:
-        self.layout = layout
-        self.words_used: set[int] = set()
-        self.pool_rows: dict[int, str] = {}
-        super().__init__(ev)
-
-    def word_masks(self, ids: Iterable[str]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for rid in ids:
-            pos = self.layout.bits[rid]
-            out[pos >> 6] = out.get(pos >> 6, 0) | (1 << (pos & 63))
-        self.words_used.update(out)
-        return out
-
-    def mask_const(self, mask: int) -> str:
-        import numpy as np
-
-        return self.const(np.uint64(mask), ("u64", mask))
-
-    def raw(self, rid: str) -> tuple[Any, ...]:
-        ((w, mask),) = self.word_masks([rid]).items()
-        return (f"((m{w} & ", self.mask_const(mask), ") != 0)")
-
-    def and_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.TRUE,)]
-        if any(c == (self.FALSE,) for c in codes):
-            return (self.FALSE,)
-        return self.join(codes, " & ", self.TRUE)
-
-    def or_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.FALSE,)]
-        if any(c == (self.TRUE,) for c in codes):
-            return (self.TRUE,)
-        return self.join(codes, " | ", self.FALSE)
-
-    def not_(self, code: tuple[Any, ...]) -> tuple[Any, ...]:
-        if code == (self.TRUE,):
-            return (self.FALSE,)
-        if code == (self.FALSE,):
-            return (self.TRUE,)
-        return ("(~", *code, ")")
-
-    def add(self, codes: Sequence[tuple[Any, ...]], total: int) -> tuple[Any, ...]:
-        # Start from a typed zero: numpy adds booleans as "or", and popcounts are uint8.
-        zero = "_Z16" if total < 2**15 else "_Z32"
-        return self.join([(zero,), *codes], " + ", zero)
-
-    def base_all(self, base: frozenset[str], years: int | None) -> tuple[Any, ...]:
-        parts = []
-        for w, mask in sorted(self.word_masks(base).items()):
-            k = self.mask_const(mask)
-            if mask & (mask - 1):
-                parts.append((f"((m{w} & ", k, ") == ", k, ")"))
-            else:
-                parts.append((f"((m{w} & ", k, ") != 0)"))
-        return self.and_(parts)
-
-    def base_none(self, base: frozenset[str], years: int | None) -> tuple[Any, ...]:
-        return self.and_(
-            [
-                (f"((m{w} & ", self.mask_const(mask), ") == 0)")
-                for w, mask in sorted(self.word_masks(base).items())
-            ]
-        )
-
-    def base_any(self, base: frozenset[str], years: int | None) -> tuple[Any, ...]:
-        return self.or_(
-            [
-                (f"((m{w} & ", self.mask_const(mask), ") != 0)")
-                for w, mask in sorted(self.word_masks(base).items())
-            ]
-        )
-
-    def base_count(self, base: frozenset[str], years: int | None) -> tuple[Any, ...]:
-        # Typed zero first, so the uint8 popcounts add up without wrapping.
-        zero = "_Z16" if len(base) < 2**15 else "_Z32"
-        return self.join(
-            [(zero,)]
-            + [
-                (f"_bc(m{w} & ", self.mask_const(mask), ")")
-                for w, mask in sorted(self.word_masks(base).items())
-            ],
-            " + ",
-            zero,
-        )
-
-    def special(self, rid: str, code: tuple[Any, ...], years: int | None) -> tuple[Any, ...]:
-        return code
-
-    def pool(self, pi: int, years: int | None) -> tuple[Any, ...]:
-        name = self.pool_rows.setdefault(pi, f"q{pi}")
-        return (name,)
-
-    def fact_value(self, name: str) -> str | None:
-        if name == "assessed_on":
-            return "ON"
-        if name in ("previous_assessed_on", "recognised_since"):
-            return None  # unknown without earlier assessments
-        if name == "consecutive_recognitions":
-            return "_Z16"
-        var = self.facts.get(name)
-        if var is None:
-            var = self.facts[name] = f"f{len(self.facts)}"
-        return var
-
-    def fact_true(self, name: str) -> tuple[Any, ...]:
-        v = self.fact_value(name)
-        if v is None:
-            return (self.FALSE,)
-        fact = self.ev._facts.get(name)
-        if fact is not None and fact.type == "boolean":
-            return (v,)
-        if fact is not None and fact.type == "date":
-            return (self.TRUE,)
-        return (f"({v} != 0)",)
-
-    def fact_cmp(self, name: str, op: str, value: Any) -> tuple[Any, ...]:
-        v = self.fact_value(name)
-        if v is None:
-            return (self.FALSE,)
-        return (f"({v} {_PY_OPS[op]} ", self.const(_vector_value(value)), ")")
-
-    def years_since(self, name: str, op: str, n: int) -> tuple[Any, ...]:
-        v = self.fact_value(name)
-        if v is None:
-            return (self.FALSE,)
-        # yyyymmdd integers: whole years are the difference floor-divided by 10000
-        return (f"(((ON - {v}) // 10000) {_PY_OPS[op]} {_int(n)})",)
-
-    def render(self, code: tuple[Any, ...]) -> str:
-        out: list[str] = []
-        stack: list[Any] = list(reversed(code))
-        while stack:
-            part = stack.pop()
-            if isinstance(part, str):
-                out.append(part)
-            elif part.uses > 1:
-                out.append(part.name)
-            else:
-                stack.extend(reversed(part.code))
-        return "".join(out)
-
-    def function(self) -> str:
-        """The text of ``_fn(M, P, F, ON, n) -> (rank, awards, invariants)``."""
-        ev = self.ev
-        levels, awards_eval, invariants, _applies, _derived = self.plan()
-        self.count_uses([*levels, *awards_eval, *invariants])
-        body = [f"m{w} = M[{_int(w)}]" for w in sorted(self.words_used)]
-        for pi, name in sorted(self.pool_rows.items()):
-            row = self.layout.pools[ev.pool_ids[pi]]
-            body.append(f"{name} = P[{_int(row)}]")
-        body.extend(f"{var} = F[{self.const(name)}]" for name, var in self.facts.items())
-        body.extend(f"{t.name} = {self.render(t.code)}" for t in self.temps if t.uses > 1)
-        body.append("rank = _full(n, -1, _I8)")
-        for i, code in enumerate(levels):
-            body.append(f"L{i} = _arr({self.render(code)}, n)")
-            body.append(f"rank[L{i}] = {i}")
-        body.extend(f"A_{i} = _arr({self.render(code)}, n)" for i, code in enumerate(awards_eval))
-        body.extend(f"I{i} = _arr({self.render(code)}, n)" for i, code in enumerate(invariants))
-        order = {a.id: i for i, (a, _n) in enumerate(ev._awards)}
-        aw = "".join(f"A_{order[a]}, " for a in ev.award_ids)
-        inv = "".join(f"I{i}, " for i in range(len(invariants)))
-        body.append(f"return rank, ({aw}), ({inv})")
-        return "def _fn(M, P, F, ON, n):\n    " + "\n    ".join(body) + "\n"
-
-
-def _vector_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return date_key(value)
-    return value
