@@ -52,9 +52,6 @@ from iiprules._batch.write import (
     render,
     summarise,
 )
-from iiprules.diagnostics import IIPError
-from iiprules.evidence import load as load_evidence
-from iiprules.evidence import validate
 
 __all__ = [
     "FORMATS",
@@ -236,24 +233,12 @@ def iter_rows(
 def outcomes(evidences: Iterable[Any], rulesets: Rulesets, explain: bool = False) -> Iterator[Any]:
     """Each organisation's ``Outcome`` or error, lazily, in input order (``api.evaluate_many``).
 
-    The rulesets judging each assessment date are resolved once per date and
-    reused; evidence is validated as ``api.evaluate`` does. An organisation that
-    cannot be judged yields its ``IIPError`` in its place, with ``index`` set to
-    its position, and the rest go on: ``api.evaluate_many`` decides whether to
-    raise, collect or skip it.
+    Mappings are judged a chunk at a time by the vectorised kernels, everything else
+    one by one; each outcome is what ``api.evaluate`` gives (see ``_batch.outcomes``).
+    An organisation that cannot be judged yields its ``IIPError`` in its place, with
+    ``index`` set to its position, and the rest go on: ``api.evaluate_many`` decides
+    whether to raise, collect or skip it.
     """
-    from iiprules.evaluate import combine
+    from iiprules._batch.outcomes import outcomes as bulk_outcomes
 
-    judge = _Judge(rulesets, vectorise=False)
-    for index, item in enumerate(evidences):
-        try:
-            ev = load_evidence(item, defer=True)
-            group = judge.group(ev.assessed_on)
-            if group.elsewhere is None:
-                group.elsewhere = rulesets.elsewhere(group.evaluators)
-            ev = validate(ev, group.scopes, group.elsewhere)
-            result: Any = combine([e.evaluate(ev, explain) for e in group.evaluators])
-        except IIPError as exc:
-            exc.index = index
-            result = exc
-        yield result
+    return bulk_outcomes(evidences, rulesets, explain)

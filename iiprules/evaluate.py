@@ -707,19 +707,37 @@ class Evaluator:
         return fn(ev)  # type: ignore[no-any-return]
 
     def _fast_outcome(self, ev: Evidence) -> Outcome:
-        levels, rank, awards, invariants, applies, derived = self._full(ev)
+        return self.outcome_of(ev.organisation, ev.assessed_on, ev.met, *self._full(ev))
+
+    def outcome_of(
+        self,
+        organisation: str,
+        assessed_on: dt.date,
+        met: frozenset[str],
+        levels: Sequence[bool],
+        rank: int,
+        awards: Sequence[bool],
+        invariants: Sequence[bool],
+        applies: Sequence[bool],
+        derived: Sequence[bool],
+    ) -> Outcome:
+        """The ``Outcome`` (without traces) of the decisions the compiled paths return.
+
+        Shared by the scalar path and by ``evaluate_many``'s vectorised one, so both
+        make the very same outcome from the same answers.
+        """
         level = self._levels[rank][0] if rank >= 0 else None
         pick = tuple.__getitem__  # each decision pair is (when false, when true)
         return Outcome(
-            ev.organisation,
-            ev.assessed_on,
+            organisation,
+            assessed_on,
             self.rulesets,
             level.id if level else None,
             level.title if level else None,
             tuple(map(pick, self._level_decisions, levels)),
             tuple(map(pick, self._award_decisions, awards)),
             tuple(map(pick, self._invariant_decisions, invariants)),
-            ev.met,
+            met,
             dict(zip(self._derived_list, derived, strict=True)),
             tuple(itertools.compress(self._na_ids, map(operator.not_, applies))),
             self.text,

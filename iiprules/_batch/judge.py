@@ -199,6 +199,9 @@ class _Judge:
         self._groups: dict[dt.date, _Group | Exception] = {}
         self._group_by_key: dict[tuple[str, ...], _Group] = {}
         self._dates: dict[Any, tuple[dt.date, str] | None] = {}
+        #: Keep every answer of the rows judged in bulk (``_Judged.full``), for whole
+        #: ``Outcome``s (``evaluate_many``).
+        self.full = False
 
     # groups and dates
     def group(self, on: dt.date) -> _Group:
@@ -599,7 +602,9 @@ class _Judge:
         earlier = hist.for_rows(keep, words, pools) if hist is not None else None
         try:
             results = [
-                e.vector_kernel(layout, earlier is not None)(words, pools, facts, on, k, earlier)
+                e.vector_kernel(layout, earlier is not None, self.full)(
+                    words, pools, facts, on, k, earlier
+                )
                 for e in g.evaluators
             ]
         except (OverflowError, RecursionError, MemoryError):
@@ -607,6 +612,8 @@ class _Judge:
             # integer, so these rows are judged there (the same answers, more slowly).
             self._scalar(g, part, docs, found, out)
             return
+        if self.full:
+            out.full.append((g, part, docs, found, results))
         out.add_many(g, part, [d["organisation"] for d in docs], isos, results, np)
 
 
@@ -662,6 +669,8 @@ class _Judged:
         self.keys: list[tuple[str, _Verdicts]] = []
         self._key_ids: dict[tuple[str, int], int] = {}
         self.slow: dict[int, _Row | None] = {}
+        #: With ``_Judge.full``: (group, rows, their mappings, dates, every kernel answer).
+        self.full: list[tuple[_Group, list[int], list[Any], list[Any], list[Any]]] = []
 
     def add_one(self, i: int, name: str, iso: str, v: _Verdicts) -> None:
         """A row judged on its own but in the common shape (the scalar path)."""
@@ -776,7 +785,39 @@ def _json_loads() -> Callable[[bytes], Any]:
 
 
 def _encode_lists(mets: list[Any], layout: Layout, np: Any) -> tuple[Any, Any]:
-    """Masks of listed ids; False for rows with an unknown id, a duplicate or a non-string."""
+    """Masks of listed ids; False for rows with an unknown id, a duplicate or a non-string.
+
+    Every id of every row is looked up in one pass at C speed (``map`` over the
+    chained lists); an id that is not known lands in a spill word past the masks, so
+    a row with an unknown id or a duplicate sets fewer bits than it lists.
+    """
+    k = len(mets)
+    lists = [m or () for m in mets]
+    lengths = np.fromiter(map(len, lists), np.int64, count=k)
+    width = layout.words * 64
+    try:
+        pos = np.fromiter(
+            map(layout.bits.get, itertools.chain.from_iterable(lists), itertools.repeat(width)),
+            np.int64,
+            count=int(lengths.sum()),
+        )
+    except TypeError:  # an unhashable item (a list in the list): row by row
+        return _encode_lists_slowly(mets, layout, np)
+    stride = width + 64
+    at = np.repeat(np.arange(0, k * stride, stride, dtype=np.int64), lengths)
+    at += pos
+    dense = np.zeros(k * stride, np.bool_)
+    dense[at] = True
+    packed = np.packbits(dense.reshape(k, stride), axis=1, bitorder="little")
+    words = np.ascontiguousarray(packed.view("<u8").T[: layout.words])
+    got = np.zeros(k, np.int64)
+    for w in range(layout.words):
+        got += np.bitwise_count(words[w])
+    return words, got == lengths
+
+
+def _encode_lists_slowly(mets: list[Any], layout: Layout, np: Any) -> tuple[Any, Any]:
+    """``_encode_lists`` one row at a time, for lists holding unhashable items."""
     k = len(mets)
     ok = np.ones(k, np.bool_)
     cols: list[int] = []
