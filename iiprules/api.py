@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from attrs import frozen
 
+from iiprules import _cache
 from iiprules import model as m
 from iiprules.check import (
     CheckedRuleset,
@@ -47,8 +48,12 @@ if TYPE_CHECKING:  # imported when used: ``import iiprules`` does not load the b
 RULES_SUFFIX = ".rules"
 
 
+@functools.cache
 def packaged_dir() -> Path:
-    """The folder of the packaged rulesets (in the wheel, or at the checkout's top)."""
+    """The folder of the packaged rulesets (in the wheel, or at the checkout's top).
+
+    Found once per process: the package does not move while it runs.
+    """
     here = Path(__file__).resolve().parent
     for candidate in (here / "rulesets", here.parent / "rulesets"):
         if candidate.is_dir():
@@ -56,9 +61,18 @@ def packaged_dir() -> Path:
     raise RulesetNotFound("the packaged rulesets are missing from this installation")
 
 
+_NAMES: dict[int, list[str]] = {}
+
+
 def packaged_names() -> list[str]:
-    """The names of the packaged rulesets, sorted."""
-    return sorted(p.stem for p in packaged_dir().glob(f"*{RULES_SUFFIX}"))
+    """The names of the packaged rulesets, sorted (listed again when the folder changes)."""
+    folder = packaged_dir()
+    stamp = os.stat(folder).st_mtime_ns
+    hit = _NAMES.get(stamp)
+    if hit is None:
+        _NAMES.clear()
+        hit = _NAMES[stamp] = sorted(p.stem for p in folder.glob(f"*{RULES_SUFFIX}"))
+    return list(hit)
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -109,13 +123,69 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
     hit = _LOADED.get((path, mtime))
     if hit is None:
         p = Path(path)
-        result = _check_text(p.read_text(encoding="utf-8"), _display(p), p.parent, stack)
-        if result.checked is None:
-            # syntax errors stop before checking: all of them are IIP1xx
-            syntax = all(d.code.startswith("IIP1") for d in result.errors)
-            raise (RulesSyntaxError if syntax else RulesError)(result.errors)
-        hit = _LOADED[(path, mtime)] = result.checked
+        text, shown_as = p.read_text(encoding="utf-8"), _display(p)
+        kept = _cache.get(text, shown_as)
+        if kept is not None:
+            hit = kept[0]
+            _remember(hit, path, p.parent)
+        else:
+            result = _check_text(text, shown_as, p.parent, stack)
+            if result.checked is None:
+                # syntax errors stop before checking: all of them are IIP1xx
+                syntax = all(d.code.startswith("IIP1") for d in result.errors)
+                raise (RulesSyntaxError if syntax else RulesError)(result.errors)
+            hit = result.checked
+            _remember(hit, path, p.parent)
+            deps = _deps(hit)
+            if deps is not None:
+                _cache.put(text, shown_as, hit, deps)
+        _LOADED[(path, mtime)] = hit
     return hit
+
+
+#: Where each checked ruleset was read from (its real path and folder), by identity;
+#: the rulesets are kept in ``_LOADED`` for the life of the process.
+_SOURCES: dict[int, tuple[str, Path]] = {}
+
+
+def _remember(checked: CheckedRuleset, path: str, folder: Path) -> None:
+    _SOURCES[id(checked)] = (path, folder)
+    base = checked.base
+    while base is not None and id(base) not in _SOURCES:
+        # a base from the disk cache: where the finder finds it now
+        found = _candidates(base.name, folder)
+        real = next((c for c in found if os.path.isfile(c)), None)
+        if real is None:
+            return
+        _SOURCES[id(base)] = (real, Path(real).parent)
+        folder, base = Path(real).parent, base.base
+
+
+def _candidates(name: str, folder: Path) -> list[str]:
+    """Where a ruleset's ``uses NAME`` is looked for, in order (as ``_check_text``'s finder)."""
+    return [str(d / f"{name}{RULES_SUFFIX}") for d in (folder, packaged_dir())]
+
+
+def _deps(checked: CheckedRuleset) -> list[tuple[str, str]] | None:
+    """The files a checked ruleset's result depends on, with their hashes ("": absent).
+
+    For each ruleset it builds on: the places looked at before it (which must still
+    be empty) and the file found. None when one of them is not known.
+    """
+    out: list[tuple[str, str]] = []
+    here = _SOURCES.get(id(checked))
+    base = checked.base
+    while base is not None:
+        src = _SOURCES.get(id(base))
+        if here is None or src is None:
+            return None
+        for candidate in _candidates(base.name, here[1]):
+            if os.path.realpath(candidate) == src[0]:
+                out.append((candidate, _cache.digest(candidate)))
+                break
+            out.append((candidate, ""))
+        here, base = src, base.base
+    return out
 
 
 def _display(p: Path) -> str:
@@ -125,9 +195,17 @@ def _display(p: Path) -> str:
         return str(p)
 
 
+_RESOLVED: dict[tuple[str, str], str] = {}
+
+
 def _load_path(path: str, stack: tuple[str, ...] = ()) -> CheckedRuleset:
-    p = Path(path)
-    return _load_cached(str(p.resolve()), p.stat().st_mtime, stack)
+    # Resolving a path walks every link of it; the answer is kept per (path, working
+    # folder), and the file's modification time is still read each time.
+    key = (path, os.getcwd())
+    real = _RESOLVED.get(key)
+    if real is None:
+        real = _RESOLVED[key] = str(Path(path).resolve())
+    return _load_cached(real, os.stat(real).st_mtime, stack)
 
 
 def load(ref: str | Path) -> CheckedRuleset:

@@ -281,6 +281,8 @@ class Evaluator:
                 self.pool_ids.append(rid)
             else:
                 self.index[rid] = len(self.index)
+        self._id_at = list(self.index)
+        self._bit = {rid: 1 << i for rid, i in self.index.items()}
         self._sel_cache: dict[Any, _Sel] = {}
         self._selector = _Selector(scope)
         self.text = {
@@ -375,6 +377,21 @@ class Evaluator:
     def bits_of(self, ids: Iterable[str]) -> list[int]:
         """The bit of each named requirement id."""
         return [1 << self.index[i] for i in ids]
+
+    def ids_in(self, mask: int) -> tuple[str, ...]:
+        """The named requirement ids of a mask's bits, in declaration order."""
+        out = []
+        at = self._id_at
+        while mask:
+            low = mask & -mask
+            out.append(at[low.bit_length() - 1])
+            mask ^= low
+        return tuple(out)
+
+    def mask_of(self, ids: Iterable[str]) -> int:
+        """The mask of the named requirement ids among ``ids`` (others are ignored)."""
+        # the bits are distinct powers of two, so their sum is their union
+        return sum(map(self._bit.get, ids, itertools.repeat(0)))
 
     def _sel(self, sel: m.Selection) -> _Sel:
         hit = self._sel_cache.get(sel)
@@ -593,12 +610,7 @@ class Evaluator:
         return self._decide(ev)
 
     def _env(self, ev: Evidence) -> tuple[_Env, tuple[str, ...], dict[str, bool]]:
-        met = 0
-        index = self.index
-        for rid in ev.met:
-            bit = index.get(rid)
-            if bit is not None:
-                met |= 1 << bit
+        met = self.mask_of(ev.met)
         # Derived requirements are decided by their mapping, never listed.
         met &= ~self._derived_mask
         pools = [0] * len(self.pool_sizes)
@@ -617,11 +629,7 @@ class Evaluator:
         facts.update(history_facts(ev))
         history = []
         for h in ev.history:
-            hmask = 0
-            for rid in h.met:
-                bit = index.get(rid)
-                if bit is not None:
-                    hmask |= 1 << bit
+            hmask = self.mask_of(h.met)
             hpools = [0] * len(self.pool_sizes)
             for pid, n in h.unnamed_met.items():
                 pi = self.pool_index.get(pid)

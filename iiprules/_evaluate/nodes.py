@@ -28,6 +28,10 @@ class Compiled(Protocol):
         """The bit of each named requirement id."""
         ...
 
+    def ids_in(self, mask: int) -> tuple[str, ...]:
+        """The named requirement ids of a mask's bits, in declaration order."""
+        ...
+
     @property
     def award_ids(self) -> Any:
         """The award ids, in evaluation order."""
@@ -221,8 +225,9 @@ class _Count(_Node):
         met, pools = self._state(env)
         count = self.sel.count(met, pools)
         ok = _CMP[self.op](count, self.n)
-        bits = ev.bits_of(self.sel.ids)
-        missing = tuple(i for i, bit in zip(self.sel.ids, bits, strict=True) if not met & bit)
+        # Only the bits that differ are walked (usually a few of a selection): ascending
+        # bit order is the selection's order, as bits follow declaration order.
+        missing = ev.ids_in(self.sel.mask & ~met)
         short = tuple(
             (pid, pools[pi], size)
             for pid, pi, size in zip(
@@ -233,11 +238,7 @@ class _Count(_Node):
         credited: tuple[str, ...] = ()
         if self.years is not None:
             # met only thanks to an earlier assessment: say so in the explanation
-            credited = tuple(
-                i
-                for i, bit in zip(self.sel.ids, bits, strict=True)
-                if met & bit and not env.met & bit
-            )
+            credited = ev.ids_in(self.sel.mask & met & ~env.met)
         return Trace(self.node, ok, count, self.n, self.sel.total, missing, short, credited)
 
 
