@@ -20,9 +20,11 @@ or not at all (``outputs.write_bytes``); failing to write one is not an error.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from iiprules.check import CheckedRuleset
 
 #: Bumped when what is stored changes shape; part of every key.
-FORMAT = 1
+FORMAT = 2
 
 
 def folder() -> Path | None:
@@ -67,33 +69,78 @@ def digest(path: str) -> str:
         return ""
 
 
-def get(text: str, shown_as: str) -> tuple[CheckedRuleset, list[tuple[str, str]]] | None:
-    """The checked ruleset kept for this text, with the files it builds on, or None."""
+class _Pickler(pickle.Pickler):
+    """Writes the rulesets an entry builds on as references (their file), not copies.
+
+    Snapshots compare by identity, so a ruleset read from the cache must share its
+    base with the one ``api.load`` gives for the base's file, as when both are checked.
+    """
+
+    def __init__(self, f: Any, refs: dict[int, tuple[Any, ...]]) -> None:
+        super().__init__(f, protocol=4)
+        self.refs = refs
+
+    def persistent_id(self, obj: Any) -> Any:
+        return self.refs.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, f: Any, resolve: Callable[[str], Any]) -> None:
+        super().__init__(f)
+        self.resolve = resolve
+
+    def persistent_load(self, pid: Any) -> Any:
+        checked = self.resolve(pid[0])
+        return checked if len(pid) == 1 else checked.snapshots[pid[1]]
+
+
+def get(
+    text: str, shown_as: str, resolve: Callable[[str], Any]
+) -> tuple[CheckedRuleset, list[tuple[str, str]]] | None:
+    """The checked ruleset kept for this text, with the files it builds on, or None.
+
+    ``resolve`` gives the checked ruleset of a file it builds on (``api``'s loader).
+    """
     where = folder()
     if where is None:
         return None
     try:
         data = (where / f"checked-{_key(text, shown_as)}.pickle").read_bytes()
-        entry: Any = pickle.loads(data)
-        checked, deps = entry["checked"], entry["deps"]
-    except Exception:  # missing, unreadable, written by another version: check again
+        head, _, body = data.partition(b"\n")
+        deps = [x.split("\t") for x in head.decode("utf-8").split("\0") if x]
+        if any(len(d) != 2 or digest(d[0]) != d[1] for d in deps):
+            return None  # what it builds on changed (or the entry is damaged)
+    except Exception:  # missing or unreadable: check again
         return None
-    for path, sha in deps:
-        if digest(path) != sha:
-            return None
-    return checked, deps
+    try:
+        checked: Any = _Unpickler(io.BytesIO(body), resolve).load()
+    except Exception:  # written by another version, or damaged: check again
+        return None
+    return checked, [(p, h) for p, h in deps]
 
 
-def put(text: str, shown_as: str, checked: CheckedRuleset, deps: list[tuple[str, str]]) -> None:
-    """Keep a checked ruleset for next time (quietly nothing when that cannot be done)."""
+def put(
+    text: str,
+    shown_as: str,
+    checked: CheckedRuleset,
+    deps: list[tuple[str, str]],
+    refs: dict[int, tuple[Any, ...]],
+) -> None:
+    """Keep a checked ruleset for next time (quietly nothing when that cannot be done).
+
+    ``deps``: (path, SHA-256 or "" for absent) that must still hold; ``refs``: the
+    objects to store as references (by ``id``) and the file that gives them back.
+    """
     where = folder()
     if where is None:
         return
     try:
         from iiprules.outputs import write_bytes
 
+        buf = io.BytesIO()
+        _Pickler(buf, refs).dump(checked)
+        head = "\0".join(f"{p}\t{h}" for p, h in deps).encode("utf-8")
         where.mkdir(parents=True, exist_ok=True)
-        data = pickle.dumps({"checked": checked, "deps": deps}, protocol=4)
-        write_bytes(where / f"checked-{_key(text, shown_as)}.pickle", data)
+        write_bytes(where / f"checked-{_key(text, shown_as)}.pickle", head + b"\n" + buf.getvalue())
     except Exception:  # a read-only home, a full disk: the cache is only an optimisation
         return

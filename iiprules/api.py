@@ -124,7 +124,7 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
     if hit is None:
         p = Path(path)
         text, shown_as = p.read_text(encoding="utf-8"), _display(p)
-        kept = _cache.get(text, shown_as)
+        kept = _cache.get(text, shown_as, lambda real: _load_path(real, (*stack, p.stem)))
         if kept is not None:
             hit = kept[0]
             _remember(hit, path, p.parent)
@@ -138,7 +138,7 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
             _remember(hit, path, p.parent)
             deps = _deps(hit)
             if deps is not None:
-                _cache.put(text, shown_as, hit, deps)
+                _cache.put(text, shown_as, hit, deps, _refs(hit))
         _LOADED[(path, mtime)] = hit
     return hit
 
@@ -159,6 +159,18 @@ def _remember(checked: CheckedRuleset, path: str, folder: Path) -> None:
             return
         _SOURCES[id(base)] = (real, Path(real).parent)
         folder, base = Path(real).parent, base.base
+
+
+def _refs(checked: CheckedRuleset) -> dict[int, tuple[Any, ...]]:
+    """The rulesets a checked ruleset builds on, and their versions, by the file they are in."""
+    out: dict[int, tuple[Any, ...]] = {}
+    base = checked.base
+    if base is not None:
+        src = _SOURCES.get(id(base))
+        if src is not None:
+            out[id(base)] = (src[0],)
+            out.update({id(s): (src[0], i) for i, s in enumerate(base.snapshots)})
+    return out
 
 
 def _candidates(name: str, folder: Path) -> list[str]:
