@@ -135,7 +135,7 @@ def evaluate_parquet(
         pf = pq.ParquetFile(src, read_dictionary=_list_dictionary(pq, src))
     except (OSError, pa.ArrowException) as exc:
         raise EvidenceError(f"cannot read the Parquet file ({exc})", None, src, None) from None
-    writer = _Out(out, col) if out is not None else None
+    writer = _Out(out, col, src) if out is not None else None
     summary = Summary()
     first = 0
     try:
@@ -145,9 +145,12 @@ def evaluate_parquet(
             summary = summary + _summary(res)
             if writer is not None:
                 writer.write(res)
-    finally:
-        if writer is not None:
-            writer.close()
+    except BaseException as exc:
+        if writer is None:
+            raise
+        raise writer.fail(exc) from None
+    if writer is not None:
+        writer.close()
     return summary
 
 
@@ -628,25 +631,34 @@ def _keys(days: Any, np: Any) -> Any:
 
 
 class _Out:
-    """Writes judged batches to Parquet (columnar), JSONL or CSV (the batch writers)."""
+    """Writes judged batches to Parquet (columnar), JSONL or CSV (the batch writers).
 
-    def __init__(self, path: str | Path, col: _Columnar) -> None:
+    Every file is written whole or not at all (``outputs.AtomicFile``, as the batch
+    writers do): ``close`` puts it in place, ``fail`` leaves the previous one.
+    """
+
+    def __init__(self, path: str | Path, col: _Columnar, source: str | Path) -> None:
         from iiprules._batch.write import _Writer
+        from iiprules.outputs import AtomicFile
 
         self.col = col
         self.path = str(path)
         self.parquet = Path(self.path).suffix.lower() == ".parquet"
         self._pq: Any = None
         self._rows: Any = None
-        if not self.parquet:
-            self._rows = _Writer(path, col.judge)
+        self._atomic: Any = None
+        if self.parquet:
+            self._atomic = AtomicFile(self.path, [source])
+            self._file = self._atomic.open()
+        else:
+            self._rows = _Writer(path, col.judge, [source])
             self._rows.open()
 
     def write(self, res: _Result) -> None:
         if self._rows is not None:
-            judged = res.judged()
             from iiprules._batch.write import render
 
+            judged = res.judged()
             j = self.col.judge
             fmt = self._rows.format
             self._rows.write(render(judged, fmt, j.award_columns, j.invariant_columns))
@@ -654,15 +666,23 @@ class _Out:
         import pyarrow.parquet as pq
 
         if self._pq is None:
-            self._pq = pq.ParquetWriter(self.path, self.col.schema)
+            self._pq = pq.ParquetWriter(self._file, self.col.schema)
         self._pq.write_batch(self.col.to_arrow(res))
 
     def close(self) -> None:
         if self._rows is not None:
             self._rows.close()
-        elif self._pq is not None:
-            self._pq.close()
-        else:
-            import pyarrow.parquet as pq
+            return
+        import pyarrow.parquet as pq
 
-            pq.write_table(self.col.schema.empty_table(), self.path)
+        if self._pq is None:  # no rows at all: still a file with the columns
+            self._pq = pq.ParquetWriter(self._file, self.col.schema)
+        self._pq.close()
+        self._atomic.commit()
+
+    def fail(self, exc: BaseException) -> BaseException:
+        """Drop the unfinished file (the previous one stays); the error to report."""
+        if self._rows is not None:
+            return self._rows.fail(exc)  # type: ignore[no-any-return]
+        self._atomic.discard()
+        return self._atomic.translate(exc)  # type: ignore[no-any-return]

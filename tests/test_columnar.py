@@ -194,3 +194,23 @@ def test_cli_evaluates_a_parquet_population(tmp_path: Path) -> None:
     assert f"organisations: {len(rows)}" in done.stdout
     assert f"errors: {errors}" in done.stdout
     _check(pq.read_table(out).to_pylist(), rows)
+
+
+def test_outputs_are_atomic_and_never_an_input(tmp_path: Path) -> None:
+    from iiprules.outputs import OutputError
+
+    rows = _rows(40, seed=7)[8:]
+    src = tmp_path / "population.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), src)
+    before = src.read_bytes()
+    with pytest.raises(OutputError):
+        columnar.evaluate_parquet(src, src)
+    assert src.read_bytes() == before
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"previous")
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"organisation": ["a"], "assessed_on": [ON], "mett": [["1.1"]]}), bad)
+    with pytest.raises(iiprules.EvidenceError):
+        columnar.evaluate_parquet(bad, out)
+    assert out.read_bytes() == b"previous"  # the failed run left the previous file
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") or "tmp" in p.name]
