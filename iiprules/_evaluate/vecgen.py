@@ -110,7 +110,7 @@ class VecGen(_Gen):
         return self.join([(zero,), *codes], " + ", zero)
 
     def base_all(self, base: frozenset[str], years: int | None) -> tuple[Any, ...]:
-        parts = []
+        parts: list[tuple[Any, ...]] = []
         for w, mask in sorted(self.word_masks(base).items()):
             k = self.mask_const(mask)
             v = self.src(w, years)
