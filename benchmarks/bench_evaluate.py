@@ -42,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
+import openfisca_peer
 import workload as w
 
 import iiprules
@@ -263,6 +264,9 @@ def run(n: int, rounds: int, tmp: Path) -> None:
     bool_pq = tmp / "flags.parquet"
     pq.write_table(bool_table, bool_pq)
     arrow_batch = table.combine_chunks().to_batches()[0]
+    flags_batch = bool_table.combine_chunks().to_batches()[0]
+    openfisca = openfisca_peer.build(fw)
+    of_inputs = openfisca_peer.inputs_of(docs, fw) if openfisca is not None else {}
 
     # -- the answers agree before anything is timed
     rank, cert = hand_np(words, pools, facts)
@@ -288,6 +292,9 @@ def run(n: int, rounds: int, tmp: Path) -> None:
             assert str(exc).split(": ", 1)[-1] in r["error"]
         else:
             assert want == r
+    if openfisca is not None:
+        of_rank, of_cert = openfisca(of_inputs, n)
+        assert np.array_equal(of_rank, rank) and np.array_equal(of_cert, cert)
     print(f"answers agree; measuring {rounds} rounds", file=sys.stderr)
 
     # -- the cases
@@ -324,6 +331,7 @@ def run(n: int, rounds: int, tmp: Path) -> None:
             "pq_list", lambda: columnar.evaluate_parquet(list_pq, tmp / "o2.parquet", ref), n
         ),
         "arrow": Case("arrow", lambda: columnar.evaluate_arrow(arrow_batch, ref), n),
+        "arrow_flags": Case("arrow_flags", lambda: columnar.evaluate_arrow(flags_batch, ref), n),
         "import": Case("import", fresh(IMPORT_CODE), 1, fresh=True),
         "load": Case("load", fresh(LOAD_CODE), 1, fresh=True),
         "cli": Case("cli", fresh(CLI_CODE.format(path=str(ex)), "wall"), 1, fresh=True),
@@ -331,6 +339,8 @@ def run(n: int, rounds: int, tmp: Path) -> None:
     }
     if zen is not None:
         cases["zen"] = Case("zen", lambda: [zen(c) for c in ctx], len(ctx))
+    if openfisca is not None:
+        cases["openfisca"] = Case("openfisca", lambda: openfisca(of_inputs, n), n)
     jobs: dict[int, Case] = {}
     for k in (1, 2):
         code = JOBS_CODE.format(src=str(psrc), out=str(tmp / f"jobs{k}.jsonl"), jobs=k)
@@ -379,9 +389,17 @@ def run(n: int, rounds: int, tmp: Path) -> None:
     t.section("Columnar (Parquet/Arrow), synthetic framework, end to end on one core")
     for key, what in (("pq_flags", "Parquet (a boolean column per id) -> Parquet"),
                       ("pq_list", "Parquet (a list-of-ids column) -> Parquet"),
-                      ("arrow", "evaluate_arrow: RecordBatch -> RecordBatch")):  # fmt: skip
+                      ("arrow", "evaluate_arrow: RecordBatch (list column) -> RecordBatch"),
+                      ("arrow_flags", "evaluate_arrow: RecordBatch (boolean columns) -> "
+                       "RecordBatch")):  # fmt: skip
         r = 1 / c[key].median
         t.add(what, c[key], f"{r:,.0f}/s", ">= 1M/s", r >= 1_000_000)
+    if openfisca is not None:
+        ratio = c["openfisca"].median / c["arrow_flags"].median
+        t.add("OpenFisca-Core 46: one simulation, an input array per requirement",
+              c["openfisca"], f"{ratio:.2f}x evaluate_arrow (booleans)")  # fmt: skip
+    else:
+        t.add("OpenFisca-Core", None, figure="not installed (pip install openfisca-core)")
     t.section("Start-up (fresh processes, bytecode cached)")
     t.add("import iiprules", c["import"], "", "<= 60 ms", c["import"].median <= 0.06)
     t.add("load + check + compile the packaged rulesets", c["load"], "", "<= 40 ms",
