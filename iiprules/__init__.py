@@ -22,7 +22,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from iiprules._version import __version__ as __version__
 
 #: Each public name and the module that defines it (and its name there).
 _EXPORTS: dict[str, tuple[str, str]] = {

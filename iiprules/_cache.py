@@ -52,7 +52,7 @@ def folder() -> Path | None:
 
 
 def _key(text: str, shown_as: str) -> str:
-    from iiprules import __version__
+    from iiprules._version import __version__
 
     h = hashlib.sha256()
     for part in (str(FORMAT), __version__, sys.version, shown_as, text):

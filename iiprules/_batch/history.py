@@ -16,14 +16,17 @@ which gives the exact message.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from iiprules import model as m
+from iiprules._batch.tokens import _encode_lists
 from iiprules.check import RECOGNITION_YEARS
 from iiprules.evidence import HISTORY_FIELDS
 
-if TYPE_CHECKING:
-    from iiprules._batch.judge import _Group, _Judge
+# The judge and its groups are passed in (``_batch.judge`` calls this module; naming
+# their classes here would be an import circle): ``_Judge`` and ``_Group`` are ``Any``.
+_Judge = Any
+_Group = Any
 
 _HISTORY_KEYS = frozenset(HISTORY_FIELDS)
 
@@ -64,8 +67,6 @@ def _info(judge: _Judge, g: _Group, np: Any) -> _GroupInfo:
 
 def pending_ok(g: _Group, docs: Sequence[Mapping[str, Any]], words: Any, np: Any) -> Any:
     """Which rows' ``pending`` lists pass: listable ids, once each, none also met."""
-    from iiprules._batch.judge import _encode_lists
-
     k = len(docs)
     ok = np.ones(k, np.bool_)
     pends = [d.get("pending") for d in docs]
@@ -114,8 +115,6 @@ def history(
     judge: _Judge, g: _Group, docs: Sequence[Mapping[str, Any]], on: Any, np: Any
 ) -> History | None:
     """Check the rows' earlier assessments and make the arrays; None when no row has any."""
-    from iiprules._batch.judge import _encode_lists
-
     k = len(docs)
     if not any("history" in d for d in docs):
         return None

@@ -21,7 +21,7 @@ from iiprules import model as m
 from iiprules._batch.history import history, pending_ok
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
-from iiprules._batch.tokens import _pack, _TokenTable
+from iiprules._batch.tokens import _encode_lists, _TokenTable
 from iiprules.diagnostics import (
     EvaluationError,
     EvidenceError,
@@ -794,52 +794,3 @@ def _json_loads() -> Callable[[bytes], Any]:
         return json.loads
 
 
-def _encode_lists(mets: list[Any], layout: Layout, np: Any) -> tuple[Any, Any]:
-    """Masks of listed ids; False for rows with an unknown id, a duplicate or a non-string.
-
-    Every id of every row is looked up in one pass at C speed (``map`` over the
-    chained lists); an id that is not known lands in a spill word past the masks, so
-    a row with an unknown id or a duplicate sets fewer bits than it lists.
-    """
-    k = len(mets)
-    lists = [m or () for m in mets]
-    lengths = np.fromiter(map(len, lists), np.int64, count=k)
-    width = layout.words * 64
-    try:
-        pos = np.fromiter(
-            map(layout.bits.get, itertools.chain.from_iterable(lists), itertools.repeat(width)),
-            np.int64,
-            count=int(lengths.sum()),
-        )
-    except TypeError:  # an unhashable item (a list in the list): row by row
-        return _encode_lists_slowly(mets, layout, np)
-    stride = width + 64
-    at = np.repeat(np.arange(0, k * stride, stride, dtype=np.int64), lengths)
-    at += pos
-    dense = np.zeros(k * stride, np.bool_)
-    dense[at] = True
-    packed = np.packbits(dense.reshape(k, stride), axis=1, bitorder="little")
-    words = np.ascontiguousarray(packed.view("<u8").T[: layout.words])
-    got = np.zeros(k, np.int64)
-    for w in range(layout.words):
-        got += np.bitwise_count(words[w])
-    return words, got == lengths
-
-
-def _encode_lists_slowly(mets: list[Any], layout: Layout, np: Any) -> tuple[Any, Any]:
-    """``_encode_lists`` one row at a time, for lists holding unhashable items."""
-    k = len(mets)
-    ok = np.ones(k, np.bool_)
-    cols: list[int] = []
-    pos: list[int] = []
-    get = layout.bits.get
-    for j, met in enumerate(mets):
-        if not met:
-            continue
-        got = [get(x) if type(x) is str else None for x in met]
-        if None in got or len(set(got)) != len(got):
-            ok[j] = False
-            continue
-        cols.extend([j] * len(got))
-        pos.extend(got)  # type: ignore[arg-type]
-    return _pack(np.array(pos, np.int64), np.array(cols, np.int64), layout.words, k, np), ok

@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "iiprules"
 # "_evaluate"). It may import its own stage and lower ones, never a later one. A private
 # subpackage sits just below the module it serves, so it cannot import that module back.
 ORDER = [
+    "_version",  # leaf: the library's version
     "exitcodes",  # leaf: the exit-code table
     "outputs",  # leaf: atomic writing of every file the tool writes
     "model",
@@ -29,6 +30,7 @@ ORDER = [
     "_check",
     "check",
     "_evidence",
+    "_cache",  # checked rulesets kept in the user's cache folder (api uses it)
     "evidence",
     "_evaluate",
     "evaluate",
