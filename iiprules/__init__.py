@@ -142,6 +142,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and readers only
+    from iiprules._evaluate.nodes import Layout, Trace
     from iiprules.api import (
         ExampleResult,
         check_file,
@@ -163,7 +164,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and readers only
         RulesetNotFound,
         RulesSyntaxError,
     )
-    from iiprules.evaluate import Decision, Evaluator, Layout, Outcome, Trace
+    from iiprules.evaluate import Decision, Evaluator, Outcome
     from iiprules.evidence import Evidence, Validator, validate
     from iiprules.evidence import load as load_evidence
     from iiprules.explain import (

@@ -61,7 +61,7 @@ def _info(judge: _Judge, g: _Group, np: Any) -> _GroupInfo:
     hit: _GroupInfo | None = getattr(g, "_history_info", None)
     if hit is None:
         hit = _GroupInfo(judge, g, np)
-        g._history_info = hit  # type: ignore[attr-defined]
+        g._history_info = hit
     return hit
 
 
