@@ -359,6 +359,7 @@ class Evaluator:
         # The compiled function itself answers ``decide``: no extra call per organisation.
         self.decide = self._decide  # type: ignore[method-assign]
         self._kernels: dict[tuple[int, bool, bool], tuple[Layout, Callable[..., Any]]] = {}
+        self._kernels_by_content: dict[tuple[Any, ...], Callable[..., Any]] = {}
         #: The windows (in years) of every condition counting credits from earlier assessments.
         roots = [c for _r, _b, c in self._applies]
         roots += [c for _x, c in (*self._levels, *self._awards, *self._invariants)]
@@ -571,6 +572,13 @@ class Evaluator:
         hit = self._kernels.get(key)
         if hit is not None and hit[0] is layout:
             return hit[1]
+        # Each run of a population makes its own layout, usually the same as the last
+        # one: a kernel is made again only for a layout with other contents.
+        same = (tuple(layout.bits.items()), tuple(layout.pools.items()), history, full)
+        made = self._kernels_by_content.get(same)
+        if made is not None:
+            self._kernels[key] = (layout, made)
+            return made
         import numpy as np
 
         from iiprules._evaluate.vecgen import VecGen
@@ -598,6 +606,7 @@ class Evaluator:
         fn: Callable[..., Any] = env["_fn"]
         fn.__doc__ = text
         self._kernels[key] = (layout, fn)
+        self._kernels_by_content[same] = fn
         return fn
 
     # evaluation

@@ -94,7 +94,11 @@ class _TokenTable:
             return None
         if [bits[i] for i in ids] != list(range(len(ids))):
             return None
-        return cls(ids, np)
+        # Finding a good hash takes a few tries: one table per set of ids and process.
+        hit = _TABLES.get(tuple(ids))
+        if hit is None:
+            hit = _TABLES[tuple(ids)] = cls(ids, np)
+        return hit
 
     def scan(self, buf: bytes, n_lines: int) -> tuple[list[bytes], Any, Any] | None:
         """Lines without their lists (for a JSON parser), which lines were read, and the masks.
@@ -208,6 +212,9 @@ class _TokenTable:
         b = re_[list_ok].tolist()
         remainders = [buf[x:y] + buf[z:w] for x, y, z, w in zip(lo, a, b, hi, strict=True)]
         return remainders, ok, words
+
+
+_TABLES: dict[tuple[str, ...], _TokenTable] = {}
 
 
 def _key16(b: bytes) -> tuple[int, int, int]:
