@@ -552,7 +552,7 @@ class Evaluator:
     ) -> Callable[..., Any]:
         """The vectorised decisions of this version for organisations laid out by ``layout``.
 
-        The kernel is ``kernel(M, P, F, ON, n, H=None) -> (rank, awards, invariants)``:
+        The kernel is called as ``kernel(M, P, F, ON, n, H)`` (``H`` may be left out):
         ``M`` the ``uint64`` met masks (words × organisations), ``P`` the unnamed-group
         counts (rows × organisations, already capped at each group's size), ``F`` every
         fact the version declares (name → array or scalar, dates as ``date_key``), ``ON``
@@ -563,7 +563,7 @@ class Evaluator:
         ``credit_years`` and the built-in history facts (see ``_evaluate.vecgen``);
         without it, organisations are taken to have no earlier assessment. ``full``
         adds every level's answer and the ``applies when`` and derived flags, for
-        whole ``Outcome``s. Built once per layout and variant; needs numpy 2.
+        whole outcomes (``Outcome``). Built once per layout and variant; needs numpy 2.
 
         Raises:
             KeyError: the layout lacks one of this version's requirements or groups.

@@ -200,7 +200,7 @@ class _Judge:
         self._group_by_key: dict[tuple[str, ...], _Group] = {}
         self._dates: dict[Any, tuple[dt.date, str] | None] = {}
         #: Keep every answer of the rows judged in bulk (``_Judged.full``), for whole
-        #: ``Outcome``s (``evaluate_many``).
+        #: outcomes (``evaluate_many``).
         self.full = False
 
     # groups and dates

@@ -1,4 +1,4 @@
-"""Whole ``Outcome``s for many organisations, in bulk: what ``api.evaluate_many`` yields.
+"""Whole outcomes (``Outcome``) for many organisations, in bulk: what ``api.evaluate_many`` yields.
 
 Input → output: an iterable of evidence (mappings, files, ``Evidence``) and the
 rulesets' provider → one ``Outcome`` per organisation, lazily, in input order,
