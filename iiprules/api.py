@@ -412,12 +412,18 @@ class _Judges:
 _JUDGES: dict[tuple[tuple[str, ...], dt.date, str], _Judges] = {}
 
 
+_REF_NAMES: dict[tuple[str, ...], tuple[list[str], bool]] = {}
+
+
 def _judges(refs: tuple[str, ...], on: dt.date) -> _Judges:
     """``evaluators_for`` with the answer kept while its files are unchanged (see ``_Judges``)."""
-    names = [split_ref(r)[0] for r in refs]
-    # a ref other than an absolute path may name a file in the working folder
-    here = os.getcwd() if any(not os.path.isabs(n) for n in names) else ""
-    key = (refs, on, here)
+    got = _REF_NAMES.get(refs)
+    if got is None:
+        names = [split_ref(r)[0] for r in refs]
+        # a ref other than an absolute path may name a file in the working folder
+        got = _REF_NAMES[refs] = (names, any(not os.path.isabs(n) for n in names))
+    names, relative = got
+    key = (refs, on, os.getcwd() if relative else "")
     hit = _JUDGES.get(key)
     if hit is not None and hit.fresh():
         return hit
