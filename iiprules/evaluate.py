@@ -53,8 +53,6 @@ from attrs import field, frozen
 from iiprules import model as m
 from iiprules._evaluate.nodes import (
     _NO_HISTORY_FACTS,
-    Layout,
-    Trace,
     _And,
     _AwardRef,
     _Const,
@@ -68,10 +66,14 @@ from iiprules._evaluate.nodes import (
     _Or,
     _Sel,
     _YearsSince,
-    whole_years,
-    years_before,
 )
-from iiprules._evaluate.nodes import date_key as date_key  # re-exported: batches use it
+
+# Re-exported: part of what ``evaluate`` offers (they live below it, see _evaluate/nodes).
+from iiprules._evaluate.nodes import Layout as Layout
+from iiprules._evaluate.nodes import Trace as Trace
+from iiprules._evaluate.nodes import date_key as date_key
+from iiprules._evaluate.nodes import whole_years as whole_years
+from iiprules._evaluate.nodes import years_before as years_before
 from iiprules.check import (
     BUILTIN_FACTS,
     RECOGNITION_YEARS,

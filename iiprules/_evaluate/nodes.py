@@ -219,7 +219,7 @@ class _Count(_Node):
 
     def holds(self, env: _Env) -> bool:
         met, pools = self._state(env)
-        return _CMP[self.op](self.sel.count(met, pools), self.n)
+        return bool(_CMP[self.op](self.sel.count(met, pools), self.n))
 
     def trace(self, env: _Env, ev: Compiled) -> Trace:
         met, pools = self._state(env)
@@ -306,7 +306,7 @@ class _Level(_Node):
         self.op, self.rank = op, rank
 
     def holds(self, env: _Env) -> bool:
-        return _CMP[self.op](env.rank, self.rank)
+        return bool(_CMP[self.op](env.rank, self.rank))
 
 
 class _AwardRef(_Node):
@@ -333,7 +333,7 @@ class _Fact(_Node):
             return bool(v)
         if v is None:  # an unknown date (no earlier assessment) satisfies no comparison
             return False
-        return _CMP[self.op](v, self.value)
+        return bool(_CMP[self.op](v, self.value))
 
     def trace(self, env: _Env, ev: Compiled) -> Trace:
         return Trace(self.node, self.holds(env), value=env.facts[self.fact])
@@ -346,7 +346,8 @@ class _YearsSince(_Fact):
         start = env.facts[self.fact]
         if start is None:
             return False
-        return _CMP[self.op](whole_years(start, env.on), self.value)
+        assert self.op is not None  # a years-since condition always compares
+        return bool(_CMP[self.op](whole_years(start, env.on), self.value))
 
 
 class _Const(_Node):

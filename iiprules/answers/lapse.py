@@ -260,7 +260,9 @@ def credit_expiries(
         owners += [(a.id, a.requires) for a in scope.awards]
         for owner, cond in owners:
             for c in walk_cond(cond):
-                years = getattr(c, "credit_years", None)
+                if not isinstance(c, (m.Quantified, m.AtLeast, m.AtMost)):
+                    continue  # only these count credits
+                years = c.credit_years
                 if years is None:
                     continue
                 since = years_before(ev.assessed_on, years)

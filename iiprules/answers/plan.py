@@ -296,7 +296,7 @@ def load_costs(
     """
     path: str | None = None
     if isinstance(source, Mapping):
-        doc = {str(k): (v, None) for k, v in source.items()}
+        doc: dict[str, tuple[Any, int | None]] = {str(k): (v, None) for k, v in source.items()}
     else:
         path = str(source)
         if not Path(source).exists():

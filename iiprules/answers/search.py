@@ -105,13 +105,13 @@ class Problem:
             return hit
         t = type(e)
         if t is Const:
-            out = e.value
+            out = bool(e.value)
         elif t is And:
             out = all(self.value(x, pt, memo) for x in e.items)
         elif t is Or:
             out = any(self.value(x, pt, memo) for x in e.items)
         else:
-            out = OPS[e.op](self.count(e, pt, memo), e.n)
+            out = bool(OPS[e.op](self.count(e, pt, memo), e.n))
         memo[id(e)] = out
         return out
 

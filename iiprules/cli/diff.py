@@ -72,10 +72,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         diffs = [diff_refs(args.old, args.new)]
     if args.population is None:
         if fmt == "json":
-            data = [d.to_dict() for d in diffs]
-            sys.stdout.write(
-                json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
-            )
+            dicts = [d.to_dict() for d in diffs]
+            shown = dicts[0] if len(dicts) == 1 else dicts
+            sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
         else:
             render = render_markdown if fmt == "markdown" else render_text
             sys.stdout.write("\n".join(render(d) for d in diffs))
@@ -85,7 +84,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     im = impact(args.old, args.new, args.population, args.award, args.vs, args.limit)
     if fmt == "json":
-        data = {"impact": im.to_dict()}
+        data: dict[str, Any] = {"impact": im.to_dict()}
         if not args.impact_only:
             data = {"diff": diffs[0].to_dict(), **data}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -9,6 +9,7 @@ award (equivalent, stricter, looser, with witnesses), or the same as JSON; exit
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -32,9 +33,7 @@ from iiprules.verify import (
 
 
 def _z3_missing() -> bool:
-    try:
-        import z3  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("z3") is None:
         print(
             "iiprules: 'verify' needs the z3 solver: pip install z3-solver "
             "(or pip install 'iiprules[dev]')",

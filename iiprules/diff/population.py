@@ -576,7 +576,9 @@ def _gist(d: Decision, titles: Mapping[str, str]) -> str:
     """The figures that decide a decision: its counting conditions, or its failing parts."""
     if d.trace is None:
         return ""
-    stack, leaves, context = [d.trace], [], []
+    stack: list[Trace] = [d.trace]
+    leaves: list[str] = []
+    context: list[str] = []
     while stack:
         t = stack.pop()
         if t.children and isinstance(t.node, (m.And, m.Or)):
