@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Union
 
-import attrs
 from attrs import field, frozen
 
 #: Who gives the evidence for a requirement, in the order reviewers list them.
@@ -57,7 +56,8 @@ class Span:
 NO_SPAN = Span("<model>", 0, 0, 0, 0)
 
 
-def _span() -> attrs.Attribute:  # type: ignore[type-arg]
+def _span() -> Span:
+    # attrs' ``field`` is typed to return the attribute's type, as here: the span
     return field(default=NO_SPAN, eq=False, repr=False, kw_only=True)
 
 
