@@ -37,7 +37,7 @@ def test_check_packaged_rulesets_is_clean():
     """Iiprules check rulesets/ exits 0 with no errors and no warnings."""
     r = run("check", "rulesets/")
     assert 0 == r.returncode, r.stderr
-    assert "checked 3 file(s): 0 error(s), 0 warning(s) - ok" in r.stdout
+    assert "checked 4 file(s): 0 error(s), 0 warning(s) - ok" in r.stdout
 
 
 def test_check_bad_rules_exits_1_with_positions():

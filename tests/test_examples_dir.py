@@ -43,7 +43,12 @@ def test_examples_cover_every_outcome():
     for e in EXPECTED.values():
         for award, got in e["awards"].items():
             answers.setdefault(award, set()).add(got)
-    assert {"long_service", "lm_themed", "lm_extended", "lm_partner", "lm_partner_network"} == set(
-        answers
-    )
+    assert {
+        "long_service",
+        "lm_model",
+        "lm_themed",
+        "lm_extended",
+        "lm_partner",
+        "lm_partner_network",
+    } == set(answers)
     assert all({True, False} == v for v in answers.values())
