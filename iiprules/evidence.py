@@ -61,6 +61,7 @@ from iiprules._evidence.codes import (
 from iiprules._evidence.documents import Document, field_path, read_text
 from iiprules.check import BUILTIN_FACTS, ReqInfo, Snapshot
 from iiprules.diagnostics import EvidenceError, EvidenceProblem, did_you_mean, quote
+from iiprules.syntax import unparse_selection
 
 __all__ = [
     "BAD_COUNT",
@@ -808,9 +809,13 @@ class Validator:
                 f"'{rid}' is a group of {info.node.count} requirements not known by text; "
                 "give how many were met under 'unnamed_met'"
             )
+        # The mapping and the requirement's text say what to list instead (for an
+        # alias of another numbering, the text explains the renumbering).
+        text = getattr(info.node, "text", "")
+        maps = unparse_selection(info.maps) if info.maps is not None else "the framework"
         return NOT_LISTABLE, (
-            f"'{rid}' is met through its mapping to the framework; list the framework "
-            "requirements it maps to instead"
+            f"'{rid}' is met through its mapping to {maps}; list the requirements it maps "
+            "to instead" + (f" ('{rid}': {text})" if text else "")
         )
 
     def _counts(

@@ -96,9 +96,9 @@ def test_quillfield_needs_10_3_and_29_statements_for_the_themed_certificate():
 
 
 def test_expired_credits_are_replaced_by_meeting_the_requirements_now():
-    """Millbeck's 2008 credits for 5.2 and 5.3 expired: meeting them now reaches the award."""
+    """Millbeck's 2008 credits for 5.3 and 5.4 expired: meeting them now reaches the award."""
     plan = answers.plan(EX / "millbeck_surgery.yaml", "lm_partner")
-    assert ["5.2", "5.3"] == [r.id for p in plan.best.picks for r in p.requirements]
+    assert ["5.3", "5.4"] == [r.id for p in plan.best.picks for r in p.requirements]
 
 
 def test_the_rest_of_an_unnamed_group_is_one_step():
@@ -241,15 +241,15 @@ def test_plan_json_has_a_stable_shape():
 
 
 def test_why_not_names_the_missing_standard_requirements_with_provenance():
-    """Millbeck: the Standard lacks 5.2 and 5.3, each with its text and source."""
+    """Millbeck: the Standard lacks 5.3 and 5.4, each with its text and source."""
     why = answers.why_not(iiprules.evaluate(EX / "millbeck_surgery.yaml"))
     first = why.shortfalls[0]
     assert ("standard", "level") == (first.id, first.kind)
     (failed,) = first.failed
     assert (37, 39, 2) == (failed.met, failed.needed, failed.more)
-    assert ["5.2", "5.3"] == [r.id for r in failed.missing]
+    assert ["5.3", "5.4"] == [r.id for r in failed.missing]
     assert failed.missing[0].text.startswith("People can describe how their managers")
-    assert ("domain.md §1, ER 5.3", "unconfirmed") == failed.missing[0].sources[0]
+    assert ("domain.md §1, ER 5.4", "unconfirmed") == failed.missing[0].sources[0]
 
 
 def test_why_not_explains_derived_requirements_through_what_their_mapping_lacks():
@@ -319,8 +319,8 @@ def test_credits_cover_requirements_also_met_earlier():
         ("NOS.E", "met"),
         ("NOS.F", "met"),
         ("5.1", "credit"),
-        ("5.2", "credit"),
         ("5.3", "credit"),
+        ("5.4", "credit"),
     ] == [(i.requirement.id, i.kind) for i in crit.items]
     assert 12 == crit.checked
 
@@ -391,14 +391,14 @@ def test_recognition_runs_three_years_from_this_assessment():
 
 
 def test_partner_credits_expire_with_their_assessment():
-    """Nant-y-Fedw: the 2009 recognition and the credits 5.1-5.3 run until 2012-02-10."""
+    """Nant-y-Fedw: the 2009 recognition and the credits 5.1-5.4 run until 2012-02-10."""
     f = answers.lapse_forecast(EX / "nant_y_fedw.yaml")
     assert (dt.date(2009, 2, 10), dt.date(2012, 2, 10)) == (f.recognised_on, f.recognised_until)
     assert not f.lapsed
     assert [
         ("5.1", dt.date(2009, 2, 10), dt.date(2012, 2, 10), False, ("lm_partner",)),
-        ("5.2", dt.date(2009, 2, 10), dt.date(2012, 2, 10), False, ("lm_partner",)),
         ("5.3", dt.date(2009, 2, 10), dt.date(2012, 2, 10), False, ("lm_partner",)),
+        ("5.4", dt.date(2009, 2, 10), dt.date(2012, 2, 10), False, ("lm_partner",)),
     ] == [(c.requirement.id, c.met_on, c.valid_until, c.expired, c.used_by) for c in f.credits]
     assert [(dt.date(2012, 2, 11), None, False, ("lm_partner",))] == list(f.losses)
     later = answers.lapse_forecast(EX / "nant_y_fedw.yaml", on=dt.date(2012, 3, 1))
@@ -407,17 +407,17 @@ def test_partner_credits_expire_with_their_assessment():
 
 
 def test_expired_credits_are_reported_as_expired():
-    """Millbeck: 2008 credits for 5.2 and 5.3 expired on 2011-11-20, with the recognition."""
+    """Millbeck: 2008 credits for 5.3 and 5.4 expired on 2011-11-20, with the recognition."""
     f = answers.lapse_forecast(EX / "millbeck_surgery.yaml")
     assert f.lapsed and dt.date(2011, 11, 21) == f.lapses_on
-    assert [("5.2", True), ("5.3", True)] == [(c.requirement.id, c.expired) for c in f.credits]
+    assert [("5.3", True), ("5.4", True)] == [(c.requirement.id, c.expired) for c in f.credits]
     assert () == f.losses
 
 
 def test_credit_windows_agree_with_the_evaluator_across_29_february(standard_org):
     """A credit from 2008-02-29 counts on its last valid day and not the day after."""
     met = ["4.1", "4.2", "4.3", "NOS.A", "NOS.B", "NOS.C", "NOS.D", "NOS.E", "NOS.F"]
-    earlier = [{"assessed_on": "2008-02-29", "met": ["5.1", "5.2", "5.3"]}]
+    earlier = [{"assessed_on": "2008-02-29", "met": ["5.1", "5.3", "5.4"]}]
     last = answers.valid_until(dt.date(2008, 2, 29), 3)
     assert dt.date(2011, 2, 28) == last
     for day, expected in ((last, True), (last + dt.timedelta(days=1), False)):
@@ -471,4 +471,4 @@ def test_cli_critical_pending_lapse_and_why_not():
     r = run("lapse", "examples/nant_y_fedw.yaml", "--on", "2012-03-01")
     assert 0 == r.returncode and "Lapsed on 2012-02-11" in r.stdout
     r = run("why-not", "examples/millbeck_surgery.yaml")
-    assert 0 == r.returncode and "missing 5.2 People can describe" in r.stdout
+    assert 0 == r.returncode and "missing 5.3 People can describe" in r.stdout
