@@ -244,7 +244,9 @@ def test_every_odd_line_gives_what_evaluate_gives(tmp_path, vectorise):
 def test_csv_with_a_column_per_requirement_or_a_list_column(tmp_path):
     """One row per organisation: ticks in requirement columns, or ids in a 'met' column."""
     docs = [d for d in population(300, seed=4) if "history" not in d and "sector" not in d]
+    # Every id the population's dates list (the 2003 L&M Model is in force in 2006 only).
     ids = listable(dt.date(2010, 6, 1))
+    ids += [k for k in listable(dt.date(2006, 3, 1)) if k not in ids]
     wide = io.StringIO()
     w = csv.writer(wide)
     w.writerow(

@@ -13,7 +13,7 @@ from iiprules.diagnostics import EvaluationError, EvidenceError
 from iiprules.testing import Plan, as_document
 from iiprules.verify import positive_awards
 
-REFS = ["standard@2004", "standard@2009", "lm_theme@2009", "partner_award@2009"]
+REFS = ["standard@2004", "standard@2009", "lm_model@2003", "lm_theme@2009", "partner_award@2009"]
 PLANS = {ref: Plan.of(*ref.split("@")) for ref in REFS}
 LM = PLANS["lm_theme@2009"]
 

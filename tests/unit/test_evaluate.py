@@ -50,7 +50,8 @@ def test_version_is_chosen_by_assessment_date(standard_ids, extended_ids, org):
     """2006 is judged by the 2004 Standard (no levels above it); 2010 by the 2009 framework."""
     everything = standard_ids + extended_ids
     old = iiprules.evaluate(org(standard_ids, on="2006-03-01"))
-    assert [("standard", "2004")] == list(old.rulesets)
+    # The 2003 L&M Model is in force too (ruleset lm_model), with no levels.
+    assert [("lm_model", "2003"), ("standard", "2004")] == list(old.rulesets)
     assert ["standard"] == [d.id for d in old.levels]
     new = iiprules.evaluate(org(everything, 93, on="2010-03-01"))
     assert ("standard", "2009") in new.rulesets

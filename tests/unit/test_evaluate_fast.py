@@ -150,7 +150,7 @@ def test_decide_returns_a_shared_verdict_per_answer():
     ev = Evidence("x", ON)
     v = e.decide(ev)
     assert isinstance(v, Verdict)
-    assert (None, (False,) * len(e.award_ids), (True,)) == tuple(v)
+    assert (None, (False,) * len(e.award_ids), (True,) * len(e.invariant_ids)) == tuple(v)
     assert v is e.decide(Evidence("y", ON))
 
 

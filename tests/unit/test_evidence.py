@@ -99,7 +99,7 @@ def test_extended_ids_not_in_the_2004_standard(tmp_path):
     """A 2006 assessment cannot claim wider-framework requirements (2009 onward)."""
     assert (
         "org.yaml:3:7: field 'met[0]': requirement 'W4.1' belongs to standard@2009, not to "
-        "standard@2004 (the versions in force on 2006-01-01)"
+        "lm_model@2003, standard@2004 (the versions in force on 2006-01-01)"
         == problem(tmp_path, "organisation: A\nassessed_on: 2006-01-01\nmet: [W4.1]\n")
     )
 
