@@ -367,3 +367,28 @@ def test_junit_is_only_for_examples(tmp_path):
     """--format junit with --coverage is a usage error (exit 2)."""
     r = cli("test", "--coverage", "--format", "junit", str(write(tmp_path)))
     assert 2 == r.returncode
+
+
+# -- the packaged rulesets, as CI runs them -------------------------------------------------
+
+
+def test_packaged_rulesets_have_full_coverage():
+    """`test --coverage rulesets/` reports every version, and every item is covered."""
+    r = cli("test", "--coverage", "--fail-under", "100", "rulesets/")
+    assert 0 == r.returncode, r.stdout + r.stderr
+    for ref in ("standard@2004", "standard@2009", "lm_model@2003", "lm_theme@2009",
+                "partner_award@2009"):
+        assert f"{ref}: " in r.stdout
+    assert "not covered:" not in r.stdout
+    assert "total: 100.0% covered" in r.stdout
+
+
+def test_packaged_rulesets_kill_at_least_95_percent_of_mutants():
+    """`test --mutants rulesets/` reaches a 95% score; every survivor would be listed."""
+    r = cli("test", "--mutants", "--fail-under", "95", "--format", "json", "rulesets/")
+    assert 0 == r.returncode, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["score"] >= 95
+    assert doc["summary"]["killed"] > 0 and doc["summary"]["invalid"] == 0
+    survivors = [m for v in doc["versions"] for m in v["mutants"] if m["status"] == "survived"]
+    assert len(survivors) == doc["summary"]["survived"]
