@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from iiprules import model as m
 from iiprules._check.quality import pass_provenance, pass_source_confidence, pass_unused
 from iiprules._check.references import pass_applies, pass_facts, pass_references
@@ -50,7 +52,7 @@ from iiprules._check.walk import (
     walk_cond,
     walk_selection,
 )
-from iiprules.diagnostics import Diagnostic
+from iiprules.diagnostics import Diagnostic, did_you_mean
 
 __all__ = [
     "BUILTIN_FACTS",
@@ -99,10 +101,21 @@ def check(
     sink = Sink(removed)
     library = library or Library()
     base: CheckedRuleset | None = None
+    seed: Snapshot | None = None
+    amend_failed = False
+    if ruleset.amends is not None:
+        amended = _check_amends(ruleset, library, sink)
+        if amended is None:
+            amend_failed = True
+        else:
+            seed = amended.version(ruleset.amends.version)
+            if amended.model.uses is not None:
+                # The amended ruleset builds on another; so does the proposal.
+                ruleset = attrs.evolve(ruleset, uses=amended.model.uses)
     if ruleset.uses is not None:
         base = _check_uses(ruleset, library, sink)
-    snapshots = resolve(ruleset, sink)
-    if ruleset.uses is not None and base is None:
+    snapshots = resolve(ruleset, sink, seed)
+    if amend_failed or (ruleset.uses is not None and base is None):
         # Without the ruleset it builds on, every name taken from it would be
         # reported as unknown; the 'uses' error above is the one to fix first.
         snapshots_to_check: list[Snapshot] = []
@@ -129,6 +142,48 @@ def check(
             tuple(d for d in diagnostics if not d.is_error),
         )
     return CheckResult(diagnostics, checked)
+
+
+def _check_amends(ruleset: m.Ruleset, library: Library, sink: Sink) -> CheckedRuleset | None:
+    """The ruleset a proposal amends, when it is there, usable and has that version."""
+    amends = ruleset.amends
+    assert amends is not None  # guarded by the caller, not user input
+    if amends.name == ruleset.name:
+        sink.error(
+            "IIP211",
+            f"ruleset '{ruleset.name}' amends itself",
+            amends.span,
+            "a proposal amends another ruleset, e.g. 'amends standard@2009'",
+        )
+        return None
+    found = library.lookup(amends.name)
+    if isinstance(found, Unusable):
+        sink.error(
+            "IIP213",
+            f"the amended ruleset '{amends.name}' ({found.path}) has errors",
+            amends.span,
+            f"{found.first.code}: {found.first.message}; fix {found.path} first",
+        )
+        return None
+    if found is None:
+        sink.error(
+            "IIP210",
+            f"unknown ruleset '{amends.name}'",
+            amends.span,
+            "the amended ruleset must be packaged or sit in the same folder",
+        )
+        return None
+    labels = [s.label for s in found.snapshots]
+    if amends.version not in labels:
+        sink.error(
+            "IIP212",
+            f"'{amends.name}' has no version '{amends.version}'",
+            amends.span,
+            did_you_mean(amends.version, labels) or f"'{amends.name}' has versions "
+            + ", ".join(labels),
+        )
+        return None
+    return found
 
 
 def _check_uses(ruleset: m.Ruleset, library: Library, sink: Sink) -> CheckedRuleset | None:

@@ -100,6 +100,15 @@ class Uses:
     span: Span = _span()
 
 
+@frozen
+class Amends:
+    """A proposal's base: the ruleset and the version it changes (``amends standard@2009``)."""
+
+    name: str
+    version: str
+    span: Span = _span()
+
+
 # -- selections -------------------------------------------------------------------
 
 
@@ -631,6 +640,8 @@ class Ruleset:
     meta: Meta = EMPTY_META
     uses: Uses | None = None
     span: Span = _span()
+    #: Set for a proposal: its first version amends this version of another ruleset.
+    amends: Amends | None = field(default=None, kw_only=True)
     trivia: Trivia = field(default=NO_TRIVIA, eq=False, repr=False, kw_only=True)
 
 

@@ -17,11 +17,20 @@ from iiprules._check.sink import Sink, id_span
 from iiprules.diagnostics import did_you_mean
 
 
-def resolve(ruleset: m.Ruleset, sink: Sink) -> list[Snapshot]:
-    """Apply each version's items to the previous version's content."""
+def resolve(ruleset: m.Ruleset, sink: Sink, seed: Snapshot | None = None) -> list[Snapshot]:
+    """Apply each version's items to the previous version's content.
+
+    Args:
+        ruleset: the parsed model.
+        sink: where problems go.
+        seed: for a proposal (``amends name@version``), the amended version's
+            content, which its first version then changes like any later version.
+    """
     snaps: list[Snapshot] = []
     seen_labels: dict[str, m.Version] = {}
     state = State(ruleset.name)
+    if seed is not None:
+        state.seed(seed)
     for i, version in enumerate(ruleset.versions):
         if version.label in seen_labels:
             sink.error(
@@ -86,6 +95,34 @@ class State:
         self.awards: dict[str, m.Award] = {}
         self.invariants: dict[str, m.Invariant] = {}
         self.examples: list[m.Example] = []
+        #: What is being amended ("standard@2009"), for messages; None for a plain ruleset.
+        self.origin: str | None = None
+
+    def seed(self, snap: Snapshot) -> None:
+        """Start from another ruleset's version: a proposal amends it like a later version.
+
+        Its content becomes this ruleset's own (re-tagged), so every pass checks the
+        amended whole, and evaluation needs nothing of the amended ruleset.
+        """
+        self.origin = snap.key
+        self.parts = dict(snap.parts)
+        self.topics = dict(snap.topics)
+        self.principles = dict(snap.principles)
+        self.indicators = {
+            k: attrs.evolve(v, ruleset=self.ruleset) for k, v in snap.indicators.items()
+        }
+        self.requirements = {
+            k: attrs.evolve(v, ruleset=self.ruleset) for k, v in snap.requirements.items()
+        }
+        self.facts = dict(snap.facts)
+        self.levels = {lv.id: lv for lv in snap.levels}
+        self.awards = {a.id: a for a in snap.awards}
+        self.invariants = {i.id: i for i in snap.invariants}
+
+    def _unknown(self, verb: str, word: str, id_: str) -> str:
+        if self.origin is not None:
+            return f"'{verb}' names {word} '{id_}', which {self.origin} does not have"
+        return f"'{verb}' names unknown {word} '{id_}'"
 
     def snapshot(self, version: m.Version, until: dt.date | None) -> Snapshot:
         return Snapshot(
@@ -145,7 +182,7 @@ class State:
                     if info is None:
                         sink.error(
                             "IIP206",
-                            f"'extend' names unknown indicator '{item.indicator}'",
+                            self._unknown("extend", "indicator", item.indicator),
                             item.span,
                             did_you_mean(item.indicator, self.indicators),
                         )
@@ -217,7 +254,7 @@ class State:
             if old is None:
                 sink.error(
                     "IIP207",
-                    f"'change' names unknown requirement '{item.id}'",
+                    self._unknown("change", "requirement", item.id),
                     ch.span,
                     did_you_mean(item.id, self.requirements)
                     or "to add a requirement, write it under 'extend indicator ...'",
@@ -229,7 +266,7 @@ class State:
         if item.id not in table:
             sink.error(
                 "IIP207",
-                f"'change' names unknown {word} '{item.id}'",
+                self._unknown("change", word, item.id),
                 ch.span,
                 did_you_mean(item.id, table) or f"to add a {word}, declare it without 'change'",
             )
@@ -250,7 +287,7 @@ class State:
         if rm.id not in table:
             sink.error(
                 "IIP207",
-                f"'remove' names unknown {rm.kind} '{rm.id}'",
+                self._unknown("remove", rm.kind, rm.id),
                 rm.span,
                 did_you_mean(rm.id, table),
             )

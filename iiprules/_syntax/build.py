@@ -118,8 +118,15 @@ class Builder(Transformer_NonRecursive):
     def ruleset(self, meta: Any, children: list[Any]) -> m.Ruleset:
         name, meta_, *rest = children
         uses = next((c for c in rest if isinstance(c, m.Uses)), None)
+        amends = next((c for c in rest if isinstance(c, m.Amends)), None)
         versions = tuple(c for c in rest if isinstance(c, m.Version))
-        return m.Ruleset(name, versions, meta_, uses, span=self._span(meta))
+        return m.Ruleset(name, versions, meta_, uses, span=self._span(meta), amends=amends)
+
+    def amends(self, meta: Any, children: list[Any]) -> m.Amends:
+        return m.Amends(children[0], children[2], span=self._span(meta))
+
+    def AT_SIGN(self, tok: Token) -> str:  # noqa: N802
+        return str(tok)
 
     def until(self, meta: Any, children: list[Any]) -> tuple[str, dt.date]:
         return ("until", children[0])

@@ -391,6 +391,9 @@ def _entries(ruleset: m.Ruleset) -> list[_Entry]:
     if ruleset.uses is not None:
         u = ruleset.uses
         w.line(f"uses {u.name}" + (f" {u.op} {u.version}" if u.op else ""), u.span)
+    if ruleset.amends is not None:
+        a = ruleset.amends
+        w.line(f"amends {a.name}@{a.version}", a.span)
     w.depth = 0
     for v in ruleset.versions:
         head = f"version {v.label} effective {v.effective.isoformat()}"
