@@ -43,7 +43,8 @@ DECLARING = ("ruleset", "part", "topic", "principle", "indicator", "requirement"
 
 #: The other keywords of the grammar.
 KEYWORDS = (
-    "title", "doc", "source", "uses", "amends", "effective", "until", "in", "by", "text", "applies", "when",
+    "title", "doc", "source", "uses", "amends", "effective", "until", "in", "by", "text",
+    "applies", "when",
     "maps", "to", "as", "default", "requires", "holds", "example", "assessed", "on", "met",
     "unmet", "of", "earlier", "expect", "no", "extend", "change", "remove", "implies", "or",
     "and", "not", "at", "least", "most", "count", "years", "since", "counting", "credits",

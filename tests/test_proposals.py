@@ -23,7 +23,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_example_proposal_checks_and_its_examples_pass():
-    """check and test accept the proposal like any ruleset."""
+    """Check and test accept the proposal like any ruleset."""
     assert 0 == run("check", str(PROPOSAL)).returncode
     r = run("test", str(PROPOSAL))
     assert (0, "2 example(s), 0 failed\n") == (r.returncode, r.stdout)
@@ -40,7 +40,7 @@ def test_the_proposal_is_the_amended_version_with_one_change():
 
 
 def test_diff_against_the_amended_version_reports_who_moves_and_why():
-    """diff standard@2009 PROPOSAL --population examples/: one organisation drops to Standard."""
+    """Diff standard@2009 PROPOSAL --population examples/: one organisation drops to Standard."""
     r = run("diff", "standard@2009", str(PROPOSAL), "--population", "examples/")
     assert 0 == r.returncode, r.stderr
     assert "Levels: 0 up, 1 down, 13 unchanged" in r.stdout
@@ -48,7 +48,7 @@ def test_diff_against_the_amended_version_reports_who_moves_and_why():
 
 
 def test_verify_compare_finds_bronze_stricter(tmp_path):
-    """verify --compare on the same pair: Bronze is stricter, the rest equivalent."""
+    """Verify --compare on the same pair: Bronze is stricter, the rest equivalent."""
     r = subprocess.run(
         [sys.executable, "-m", "iiprules", "verify", "--compare", "standard@2009", str(PROPOSAL)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
