@@ -40,7 +40,7 @@ KINDS: Final = (
 #: Every keyword of the grammar (plain strings in ``grammar/rules.lark``).
 KEYWORDS: Final = frozenset(
     """
-    ruleset title doc source uses version effective until part topic principle indicator
+    ruleset title doc source uses amends version effective until part topic principle indicator
     requirement in by text applies when maps to unnamed as fact default level requires award
     invariant holds example assessed on met of unmet earlier expect no extend change remove
     implies or and not at least most count years since counting credits from the last except
