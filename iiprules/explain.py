@@ -10,6 +10,7 @@ the evidence (the ``Outcome`` does not carry the history).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import itertools
 import json
 from collections.abc import Mapping
@@ -74,6 +75,38 @@ _OPS = {
 }
 
 
+def _fact_words(fact: str) -> str:
+    return fact.replace("_", " ")
+
+
+_DATE_OPS = {
+    ">=": "on or after",
+    ">": "after",
+    "<=": "on or before",
+    "<": "before",
+    "=": "on",
+    "!=": "not on",
+}
+
+
+def _fact_cmp_words(fact: str, op: str, value: Any) -> str:
+    """A fact compared with a value, as a phrase that reads after "needs".
+
+    Numbers read as a quantity ("at least 3 consecutive recognitions", "at least 2
+    employees"), dates as a time ("previous assessed on on or after 2009-05-01" would
+    be template grammar, so: "previous assessed on: on or after 2009-05-01"), and
+    anything else as "<fact> <comparison> <value>".
+    """
+    words = _fact_words(fact)
+    if isinstance(value, bool):
+        return f"\"{words}\" {'is' if op == '=' else 'is not'} {'yes' if value else 'no'}"
+    if isinstance(value, (int, float)):
+        return f"{_OPS[op]} {_value(value)} {words}"
+    if hasattr(value, "isoformat"):
+        return f"{words}: {_DATE_OPS[op]} {_value(value)}"
+    return f"{words} {_OPS[op]} {_value(value)}"
+
+
 def _count_phrase(scope: Snapshot | None, sel: m.Selection) -> str:
     if scope is None:
         return ""
@@ -119,11 +152,11 @@ def describe_cond(
                 "!=": f"not recognised at {name}",
             }[op]
         case m.AwardRef(award=a):
-            return f"eligible for {t.get(f'award:{a}', a)}"
+            return f"the award {t.get(f'award:{a}', a)}"
         case m.FactTrue(fact=f):
-            return f"{f.replace('_', ' ')}: yes"
+            return f"a \"yes\" for \"{_fact_words(f)}\""
         case m.FactCmp(fact=f, op=op, value=v):
-            return f"{f.replace('_', ' ')} is {_OPS[op]} {_value(v)}"
+            return _fact_cmp_words(f, op, v)
         case m.YearsSince(fact=f, op=op, n=n):
             return f"{_OPS[op]} {n} years have passed since {f.replace('_', ' ')}"
         case m.Const(value=v):
@@ -168,17 +201,17 @@ def _count_text(t: Trace, titles: Mapping[str, str]) -> str:
     total = t.total or 0
     match node:
         case m.Quantified(quant="all"):
-            text = f"all {total} of {sel}" if total != 1 else f"requirement {sel}"
+            text = f"all {total} requirements of {sel}" if total != 1 else f"requirement {sel}"
         case m.Quantified(quant="any"):
             text = f"any of {sel}"
         case m.Quantified(quant="none"):
             text = f"none of {sel}"
         case m.AtLeast(n=n):
-            text = f"at least {n} of the {total} of {sel}"
+            text = f"at least {n} of the {total} requirements of {sel}"
         case m.AtMost(n=n):
-            text = f"at most {n} of the {total} of {sel}"
+            text = f"at most {n} of the {total} requirements of {sel}"
         case _:
-            text = f"{_OPS[node.op]} {node.n} of the {total} of {sel}"
+            text = f"{_OPS[node.op]} {node.n} of the {total} requirements of {sel}"
     if getattr(node, "credit_years", None):
         text += f" (counting credits from the last {node.credit_years} years)"
     return text
@@ -194,10 +227,18 @@ def _figures(t: Trace, limit: int = 12) -> str:
         gaps = list(t.missing[:limit])
         if len(t.missing) > limit:
             gaps.append(f"{len(t.missing) - limit} more")
-        gaps += [f"{s - n} of the {s} not known by text ({g})" for g, n, s in t.short]
+        gaps += [_unnamed_words(g, n, s) for g, n, s in t.short]
         if gaps and not (isinstance(t.node, m.Quantified) and t.node.quant == "none"):
             figures += "; not met: " + ", ".join(gaps)
     return figures
+
+
+def _unnamed_words(group: str, met: int, size: int) -> str:
+    """A shortfall in a counted group whose requirements have no published text."""
+    return (
+        f"{size - met} of the {size} requirements whose text is not published "
+        f"(group {group}: the evidence gives only how many of them are met)"
+    )
 
 
 def trace_line(t: Trace, titles: Mapping[str, str] | None = None) -> str:
@@ -213,12 +254,12 @@ def trace_line(t: Trace, titles: Mapping[str, str] | None = None) -> str:
         return f"[{mark}] {_count_text(t, titles)}{_figures(t)}"
     text = describe_cond(t.node, None, titles)
     if t.value is not None:
-        text += (
-            f" (given: {_value(t.value)})"
-            if not isinstance(t.value, bool)
-            else (f" (given: {'yes' if t.value else 'no'})")
-        )
+        text += f" (given: {_given(t.value)})"
     return f"[{mark}] {text}"
+
+
+def _given(v: Any) -> str:
+    return ("yes" if v else "no") if isinstance(v, bool) else _value(v)
 
 
 def render_trace(
@@ -234,8 +275,11 @@ def render_trace(
     return lines
 
 
-def _shortfall(d: Decision, titles: Mapping[str, str]) -> list[str]:
-    """What is missing for a decision that failed, leaf by leaf, in words."""
+def _shortfall(d: Decision, titles: Mapping[str, str], limit: int | None = 12) -> list[str]:
+    """What is missing for a decision that failed, leaf by leaf, as phrases after "needs".
+
+    ``limit`` caps the requirement ids listed per line (None lists them all).
+    """
     out: list[str] = []
     if d.trace is None:
         return out
@@ -250,16 +294,20 @@ def _shortfall(d: Decision, titles: Mapping[str, str]) -> list[str]:
         if t.count is not None and t.needed is not None:
             line = _count_text(t, titles)
             more = _more_needed(t)
-            line += f": {t.count} met" + (f", {more} more needed" if more is not None else "")
-            gaps = list(t.missing[:12]) + (
-                [f"{len(t.missing) - 12} more"] if len(t.missing) > 12 else []
-            )
-            gaps += [f"{s - n} of the {s} not known by text ({g})" for g, n, s in t.short]
+            line += f": {t.count} met" + (f", so {more} more" if more else "")
+            missing = list(t.missing)
+            gaps = missing if limit is None else missing[:limit]
+            if limit is not None and len(missing) > limit:
+                gaps = [*gaps, f"and {len(missing) - limit} more (--all lists them)"]
+            gaps += [_unnamed_words(g, n, s) for g, n, s in t.short]
             if gaps:
-                line += " (not met: " + ", ".join(gaps) + ")"
+                line += "; not yet met: " + ", ".join(gaps)
             out.append(line)
         else:
-            out.append(trace_line(t, titles)[5:].lstrip())
+            text = describe_cond(t.node, None, titles)
+            if t.value is not None:
+                text += f" (given: {_given(t.value)})"
+            out.append(text)
     return out
 
 
@@ -454,38 +502,96 @@ def _history_of(evidence: Evidence | RecognitionHistory | None) -> RecognitionHi
 # -- whole outcomes ---------------------------------------------------------------------
 
 
-def render_text(o: Outcome, evidence: Evidence | RecognitionHistory | None = None) -> str:
-    """A short readable report: level, awards, and what is missing for the next level.
+_PROPOSAL = re.compile(r"\s*\((?:[^()]*,\s*)?proposal\)|,\s*proposal\b", re.IGNORECASE)
+
+
+def is_proposal(title: str) -> bool:
+    """Whether a ruleset marks this item as a proposal rather than an adopted rule.
+
+    The packaged rulesets mark proposals in the title ("... (proposal)"), and say why in
+    the item's doc and assumptions; the reports set them apart on that mark.
+    """
+    return "proposal" in title.lower()
+
+
+def plain_title(title: str) -> str:
+    """A title without its "(proposal)" mark, for lists already headed as proposals.
+
+    "Good practice in Leadership and Management (extended, proposal)" reads
+    "Good practice in Leadership and Management (extended)".
+    """
+    def keep(m: re.Match[str]) -> str:
+        inner = m.group(0)
+        if "(" in inner and "," in inner:
+            return " (" + inner[inner.index("(") + 1 : inner.rindex(",")].strip() + ")"
+        return ""
+
+    return _PROPOSAL.sub(keep, title).strip()
+
+
+def _long_date(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def render_text(
+    o: Outcome, evidence: Evidence | RecognitionHistory | None = None, *, all_items: bool = False
+) -> str:
+    """A short report for a person: level, awards, and what is missing for the next level.
+
+    Every term is said in words once: the level by its title (not its id), requirements
+    whose text is not published as such, proposals apart from adopted awards and
+    explained once. Long lists of missing requirements are cut at 12 ids unless
+    ``all_items``.
 
     Args:
         o: the outcome.
         evidence: the evidence judged (or its ``recognition_history``); when given, a
             "Recognition history" line says whether an earlier recognition had lapsed.
+        all_items: list every missing requirement instead of the first 12.
     """
+    limit = None if all_items else 12
     lines = [
-        f"{o.organisation} - assessed on {o.assessed_on.isoformat()}",
-        "Rulesets: " + ", ".join(f"{n}@{v}" for n, v in o.rulesets),
+        f"{o.organisation}, assessed on {_long_date(o.assessed_on)}",
+        "Judged against: " + ", ".join(f"{n} (version {v})" for n, v in o.rulesets),
         "",
     ]
-    lines.append("Level: " + (f"{o.level_title} ({o.level})" if o.level else "not recognised"))
+    lines.append(
+        "Level reached: " + (o.level_title or o.level if o.level else "not recognised")
+    )
     nxt = o.next_level()
     if nxt is not None:
-        lines.append(f"Next level, {nxt.title} ({nxt.id}), needs:")
-        lines.extend("  - " + s for s in _shortfall(nxt, o.titles))
+        lines.append(f"For the next level, {nxt.title}, it still needs:")
+        lines.extend("  - " + s for s in _shortfall(nxt, o.titles, limit))
     lines.extend(_history_lines(_history_of(evidence)))
     if o.not_applicable:
-        lines.append("Not applicable here: " + ", ".join(o.not_applicable))
-    if o.awards:
-        lines.append("")
-        lines.append("Awards:")
-        for a in o.awards:
-            mark = "yes" if a.holds else "no "
-            lines.append(f"  [{mark}] {a.title}  [{a.award_kind} award '{a.id}']")
-            if not a.holds:
-                lines.extend("        needs " + s for s in _shortfall(a, o.titles))
+        lines.append(
+            "Not applicable to this organisation (so not counted against it): "
+            + ", ".join(o.not_applicable)
+        )
+    adopted = [a for a in o.awards if not is_proposal(a.title)]
+    proposed = [a for a in o.awards if is_proposal(a.title)]
+    for heading, awards in (
+        ("Awards:", adopted),
+        (
+            "Proposed awards (options and proposals the rulesets model for review; "
+            "not awards Investors in People has adopted):",
+            proposed,
+        ),
+    ):
+        if not awards:
+            continue
+        lines += ["", heading]
+        for a in awards:
+            title = plain_title(a.title)
+            kind = "" if a.award_kind in title.lower() else f" ({a.award_kind} award)"
+            if a.holds:
+                lines.append(f"  held:     {title}{kind}")
+                continue
+            lines.append(f"  not held: {title}{kind}")
+            lines.extend("            needs " + s for s in _shortfall(a, o.titles, limit))
     broken = [i for i in o.invariants if not i.holds]
     for i in broken:
-        lines.append(f"! invariant broken: {i.title} ({i.id})")
+        lines.append(f"! a rule of the framework is broken here: {i.title} ({i.id})")
     return "\n".join(lines) + "\n"
 
 

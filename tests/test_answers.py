@@ -126,7 +126,7 @@ def test_a_fact_makes_a_target_unreachable_and_is_named():
     plan = answers.plan(EX / "marrowby_advisory.yaml", "standard")
     assert not plan.reachable and () == plan.options
     assert (
-        "employees is at least 2 is needed, but the evidence gives 1; "
+        "at least 2 employees is needed, but the evidence gives 1; "
         "adding requirements cannot change a fact",
     ) == plan.reasons
 
@@ -136,7 +136,7 @@ def test_a_defaulted_fact_is_named_as_a_default(standard_org):
     plan = answers.plan(standard_org([]), "lm_partner_network")
     assert not plan.reachable
     assert (
-        "business network member: yes is needed, but not given; taken as no by default"
+        "a \"yes\" for \"business network member\" is needed, but not given; taken as no by default"
         in (plan.reasons[0])
     )
 
@@ -268,7 +268,7 @@ def test_why_not_names_the_fact_that_blocks_an_award():
     """Wexcombe is Gold but no network member: the network award fails on that fact alone."""
     why = answers.why_not(iiprules.evaluate(EX / "wexcombe_borough_council.yaml"))
     network = next(s for s in why.shortfalls if s.id == "lm_partner_network")
-    assert ["business network member: yes (given: no)"] == [f.text for f in network.failed]
+    assert ['a "yes" for "business network member" (given: no)'] == [f.text for f in network.failed]
     assert "standard" not in [s.id for s in why.shortfalls]  # Gold: no next level
 
 

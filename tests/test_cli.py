@@ -86,8 +86,9 @@ def test_evaluate_text_says_what_is_missing_for_the_next_level(tmp_path):
     )
     r = run("evaluate", org)
     assert 0 == r.returncode, r.stderr
-    assert "Level: Investor in People (standard)" in r.stdout
-    assert "20 met, 6 more needed" in r.stdout
+    assert "Level reached: Investor in People\n" in r.stdout
+    assert "For the next level, Bronze, it still needs:" in r.stdout
+    assert "20 met, so 6 more" in r.stdout
 
 
 def test_ruleset_pin(tmp_path):
@@ -133,7 +134,7 @@ def test_explain_prints_the_tree(tmp_path):
     r = run("explain", org)
     assert 0 == r.returncode, r.stderr
     assert "Levels:" in r.stdout and "Awards:" in r.stdout
-    assert "[yes] all 39 of the Standard: 39 met" in r.stdout
+    assert "[yes] all 39 requirements of the Standard: 39 met" in r.stdout
 
 
 def test_fmt_is_stable_on_packaged_rulesets(tmp_path):

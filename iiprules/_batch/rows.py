@@ -70,6 +70,17 @@ class Summary:
             (self.first_errors + other.first_errors)[:_FIRST_ERRORS],
         )
 
+    def to_dict(self) -> dict[str, object]:
+        """The summary as JSON-ready data (what ``evaluate --population --format json`` prints)."""
+        return {
+            "organisations": self.total,
+            "judged": self.total - self.errors,
+            "errors": self.errors,
+            "levels": dict(self.levels),
+            "awards": {k: {"eligible": a, "judged": b} for k, (a, b) in self.awards.items()},
+            "first_errors": list(self.first_errors),
+        }
+
     def table(self) -> str:
         """The summary as a plain-text table."""
         judged = self.total - self.errors

@@ -202,6 +202,9 @@ class Describer:
                 if isinstance(v, bool) and op in ("=", "!="):
                     truth = v if op == "=" else not v
                     return [self.fact(f), nodes.Text(f" is {value_words(truth)}")]
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    # A quantity reads "at least 2 employees", not "employees is at least 2".
+                    return [nodes.Text(f"{_OPS[op]} {value_words(v)} "), self.fact(f)]
                 ops = _DATE_OPS if isinstance(v, dt.date) else _OPS
                 return [self.fact(f), nodes.Text(f" is {ops[op]} {value_words(v)}")]
             case m.YearsSince(fact=f, op=op, n=n):

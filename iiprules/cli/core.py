@@ -41,7 +41,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         sys.stdout.write(render_markdown(outcome, ev))
     else:
-        sys.stdout.write(render_text(outcome, ev))
+        sys.stdout.write(render_text(outcome, ev, all_items=args.all))
     return EXIT_OK
 
 
@@ -61,7 +61,10 @@ def _evaluate_population(args: argparse.Namespace) -> int:
         )
     # With the rows on standard output, the table goes to standard error.
     table = sys.stderr if args.out == "-" else sys.stdout
-    table.write(summary.table())
+    if args.format == "json":
+        table.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+    else:
+        table.write(summary.table())
     if summary.errors:
         for message in summary.first_errors:
             print(f"iiprules: {message}", file=sys.stderr)
@@ -131,4 +134,8 @@ def register(subparsers: Any) -> None:
         p.add_argument("--format", choices=formats, default="text")
         if name == "evaluate":
             p.add_argument("--brief", action="store_true", help="JSON without the explanation")
+            p.add_argument(
+                "--all", action="store_true",
+                help="text: list every missing requirement (by default the first 12 of each)",
+            )
         p.set_defaults(func=func)

@@ -126,7 +126,7 @@ def test_conditions_read_as_plain_english(build):
 def test_packaged_standard_conditions_in_plain_english(build):
     """The Standard's levels read "all 39 requirements of the Standard", "at least 26 of the 126"."""
     body = text(build("matrix").html("standard"))
-    assert "Requires: all 39 requirements of the Standard and employees is at least 2" in body
+    assert "Requires: all 39 requirements of the Standard and at least 2 employees" in body
     assert ("Requires: recognised at Investor in People or above and at least 26 of the 126 "
             "requirements of the wider framework") in body
     assert ("Requires: recognised at Investor in People or above and all 126 requirements of "
