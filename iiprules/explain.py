@@ -10,9 +10,9 @@ the evidence (the ``Outcome`` does not carry the history).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import itertools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
