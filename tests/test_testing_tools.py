@@ -91,7 +91,7 @@ def test_failing_example_shows_expected_actual_and_why(tmp_path):
     assert "FAIL  mini@1: Wrong" in r.stdout
     assert "level: expected base, got none" in r.stdout
     assert "level base (Base): does not hold" in r.stdout
-    assert "[no] all 3 of Core: 1 met; not met: B, C" in r.stdout
+    assert "[no] all 3 requirements of Core: 1 met; not met: B, C" in r.stdout
     assert "3 example(s), 1 failed" in r.stdout
 
 

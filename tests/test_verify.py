@@ -86,7 +86,7 @@ def test_gold_below_every_requirement_refutes_gold_implies_lm(tmp_path):
     met = text.split("met: [")[1].split("]")[0].split(", ")
     extra = int(text.split("W.other: ")[1].split("}")[0])
     assert 137 == len(met) + extra
-    assert "! invariant broken" in run("evaluate", str(cx), "--ruleset", str(lm)).stdout
+    assert "! a rule of the framework is broken here" in run("evaluate", str(cx), "--ruleset", str(lm)).stdout
 
 
 def test_dropping_an_lm_mapping_refutes_gold_implies_lm(tmp_path):
