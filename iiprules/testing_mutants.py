@@ -392,7 +392,7 @@ def mutate(prepared: Sequence[Prepared], snap: Snapshot, prove: bool = True) -> 
 def _equivalent(original: Snapshot, mutant: Snapshot) -> bool:
     """True when z3 proves both decide every level, award and invariant alike."""
     try:
-        import z3  # type: ignore[import-untyped]
+        import z3
 
         from iiprules._verify.encode import LAST_DAY, Decisions, Org, Space
         from iiprules._verify.solve import Prover
