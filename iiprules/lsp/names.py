@@ -75,7 +75,7 @@ _TOKEN_RE: Final = re.compile(
   | (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}(?![A-Za-z0-9_.]))
   | (?P<word>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)
   | (?P<op>>=|<=|!=|=|>|<|\+)
-  | (?P<punct>[{}\[\](),:])
+  | (?P<punct>[{}\[\](),:@])
   | (?P<other>.)
     """,
     re.VERBOSE | re.MULTILINE,
@@ -182,8 +182,10 @@ def _kind_of(v: _View, j: int, in_list: bool) -> tuple[str, bool] | None:
         return "requirement", False
     if prev == "ruleset":
         return "ruleset", True
-    if prev == "uses":
+    if prev in ("uses", "amends"):
         return "ruleset", False
+    if prev == "@" and prev3 == "amends":
+        return "version", False
     if prev == "version" and nxt == "effective":
         return "version", True
     if prev3 == "uses" and v.kind(j - 1) == "op":

@@ -84,7 +84,7 @@ class Doc:
 
     @functools.cached_property
     def uses_name(self) -> str | None:
-        """The name after ``uses``."""
+        """The name after ``uses`` (or ``amends``: a proposal sees the version it amends)."""
         return next(
             (x.name for x in self.names if x.kind == "ruleset" and not x.declaration), None
         )

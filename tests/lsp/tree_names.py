@@ -25,7 +25,7 @@ def tree_names(text: str) -> set[tuple[int, str, str, bool]]:
         ids = [c for c in sub.children if isinstance(c, Token) and c.type == "ID"]
         if not ids:
             continue
-        if rule == "uses":
+        if rule in ("uses", "amends"):
             out.add((ids[0].start_pos, "ruleset", str(ids[0]), False))
             if len(ids) > 1:
                 out.add((ids[1].start_pos, "version", str(ids[1]), False))
