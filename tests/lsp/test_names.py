@@ -13,9 +13,10 @@ from iiprules.lsp import names as n
 
 RULESETS = sorted((Path(__file__).resolve().parents[2] / "rulesets").glob("*.rules"))
 GOOD = sorted((Path(__file__).resolve().parents[1] / "golden" / "good").rglob("*.rules"))
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").rglob("*.rules"))
 
 
-@pytest.mark.parametrize("path", RULESETS + GOOD, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RULESETS + GOOD + EXAMPLES, ids=lambda p: p.name)
 def test_names_match_the_parse_tree(path: Path) -> None:
     """Every id the parser sees gets the same kind and role from the lexical reader."""
     text = path.read_text(encoding="utf-8")
