@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from iiprules.check import CheckedRuleset
 
 #: Bumped when what is stored changes shape; part of every key.
-FORMAT = 2
+FORMAT = 3  # 3: model gained Ruleset.amends (proposals), trivia and clause spans
 
 
 def folder() -> Path | None:

@@ -258,6 +258,13 @@ class Renderer:
             if self.scope.base is not None:
                 body.append(nodes.Text(f" (here: version {self.scope.base.label})"))
             fields += field("Builds on", body)
+        if model.amends is not None:
+            am = model.amends
+            fields += field("A proposal amending", [
+                self.link("ruleset", am.name, am.name, am.name),
+                nodes.Text(f", version {am.version}"),
+            ])
+            fields += field("What it changes", _amendments(model))
         shown = self.snap
         until = f" to {shown.until.isoformat()}" if shown.until else ""
         which = "" if len(self.checked.snapshots) == 1 else (
@@ -559,3 +566,24 @@ def _items(lines: list[str], starts: Any) -> list[str]:
 
 def _size(scope: Snapshot, sel: m.Selection) -> int:
     return size(select(scope, sel))
+
+
+def _amendments(model: m.Ruleset) -> str:
+    """A proposal's changes in words: 'changes level bronze; adds example "..."'."""
+    said: list[str] = []
+    for version in model.versions:
+        for item in version.items:
+            match item:
+                case m.Change(item=inner):
+                    said.append(f"changes {m.KIND_WORDS.get(type(inner), 'item')} "
+                                f"{getattr(inner, 'id', '')}")
+                case m.Remove(kind=kind, id=id_):
+                    said.append(f"removes {kind} {id_}")
+                case m.Extend(indicator=ind, members=members):
+                    said.append(f"adds {len(members)} requirement(s) under indicator {ind}")
+                case m.Example(name=name):
+                    said.append(f'adds example "{name}"')
+                case _:
+                    word = m.KIND_WORDS.get(type(item), "item")
+                    said.append(f"adds {word} {getattr(item, 'id', '')}")
+    return "; ".join(said) or "nothing yet"
