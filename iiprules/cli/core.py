@@ -8,6 +8,7 @@ Each command is a call into the public API and a renderer.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
