@@ -38,6 +38,7 @@ COMMANDS: tuple[str, ...] = (
     "iiprules.cli.answers",
     "iiprules.cli.lsp",
     "iiprules.cli.schema",
+    "iiprules.cli.serve",
 )
 
 

@@ -124,7 +124,7 @@ def reload_registry(app: Starlette) -> bool:
         log.error("reload refused, the rulesets in service stay: %s", exc)
         return False
     app.state.registry = new  # one assignment: requests see the old or the new, never a mix
-    log.info("rulesets reloaded: %s (%s)", ", ".join(new.names()), new.digest)
+    log.info("rulesets reloaded: %s (digest %s)", ", ".join(new.names()), new.digest)
     return True
 
 
@@ -221,4 +221,14 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
 def factory() -> Starlette:
     """The app for uvicorn's worker processes, configured from the environment."""
+    configure_logging()
     return create_app(Settings.from_env())
+
+
+def configure_logging() -> None:
+    """Reloads and refusals are printed in uvicorn's format, beside its own lines."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)

@@ -115,7 +115,8 @@ def _ndjson_chunks(body: bytes) -> list[_Chunk]:
 def _array_chunks(items: list[Any]) -> list[_Chunk]:
     out = []
     for first in range(0, len(items), CHUNK_ROWS):
-        docs = [(d, f"{SOURCE}[{first + i}]") for i, d in enumerate(items[first:first + CHUNK_ROWS])]
+        part = items[first:first + CHUNK_ROWS]
+        docs = [(d, f"{SOURCE}[{first + i}]") for i, d in enumerate(part)]
         out.append(_Chunk("docs", docs, SOURCE, first, 0))
     return out
 

@@ -188,7 +188,9 @@ def evidence_from(data: Any) -> Evidence:
     return load(data)
 
 
-def locate(exc: EvidenceError, body: bytes, mt: str, again: Callable[[Evidence], T]) -> EvidenceError:
+def locate(
+    exc: EvidenceError, body: bytes, mt: str, again: Callable[[Evidence], T]
+) -> EvidenceError:
     """The same error with its line, when JSON evidence lost it.
 
     JSON is read fast, without positions; only when it turns out wrong is it read

@@ -335,8 +335,8 @@ async def plan(request: Request) -> Response:
         if isinstance(data, dict) and "evidence" in data:
             extra = sorted(set(data) - {"evidence", "cost"})
             if extra:
-                raise EvidenceError(f"unknown field; a plan request has 'evidence' and "
-                                    f"'cost'", extra[0], None, None)
+                raise EvidenceError("unknown field; a plan request has 'evidence' and "
+                                    "'cost'", extra[0], None, None)
             cost = data.get("cost")
             if cost is not None and not isinstance(cost, dict):
                 raise EvidenceError("expected a mapping of requirement, kind or group to a "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from iiprules.serve.app import create_app
+from iiprules.serve.app import configure_logging, create_app
 from iiprules.serve.registry import Registry
 from iiprules.serve.settings import ENV_VAR, Settings
 
@@ -40,6 +40,7 @@ def run(
     """
     import uvicorn
 
+    configure_logging()
     if registry is None:
         registry = Registry.load(settings.rulesets_dir)
     common = {
@@ -53,6 +54,7 @@ def run(
     if workers <= 1:
         uvicorn.run(create_app(settings, registry), **common)  # type: ignore[arg-type]
         return
-    os.environ[ENV_VAR] = settings.to_env()
+    os.environ[ENV_VAR] = settings.to_env()  # inherited by the worker processes
     uvicorn.run("iiprules.serve.app:factory", factory=True, workers=workers,
                 **common)  # type: ignore[arg-type]
+
