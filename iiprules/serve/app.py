@@ -33,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
-from iiprules.serve import batch, endpoints, openapi
+from iiprules.serve import batch, endpoints, openapi, playground
 from iiprules.serve.problems import MEDIA_TYPE, Problem, from_exception
 from iiprules.serve.registry import Registry, folder_signature
 from iiprules.serve.settings import Settings
@@ -108,6 +108,12 @@ async def openapi_json(request: Request) -> Response:
 async def docs(request: Request) -> Response:
     """``GET /docs``: interactive API documentation (Swagger UI, packaged: no CDN)."""
     page = (static_dir() / "docs.html").read_text(encoding="utf-8")
+    return HTMLResponse(page)
+
+
+async def index(request: Request) -> Response:
+    """``GET /``: the playground (packaged page; it calls the ``/v1`` endpoints)."""
+    page = (static_dir() / "playground" / "index.html").read_text(encoding="utf-8")
     return HTMLResponse(page)
 
 
@@ -188,6 +194,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         Route("/v1/pending", endpoints.pending, methods=["POST"]),
         Route("/v1/lapse", endpoints.lapse, methods=["POST"]),
         Route("/v1/check", endpoints.check, methods=["POST"]),
+        Route("/v1/playground", playground.playground_answer, methods=["POST"]),
+        Route("/", index, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("iiprules.serve", "static")]), name="static"),
     ]
     middleware = []

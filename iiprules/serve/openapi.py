@@ -375,6 +375,36 @@ def document(s: Settings, version: str) -> dict[str, Any]:
             "responses": {"200": _json(_ref("CheckResult"), "Every diagnostic, sorted by "
                                        "position (errors included: they are the answer)"),
                           **_problems(405, 408, 413, 415, 422)}}},
+        "/v1/playground": {"post": {
+            "operationId": "playground",
+            "summary": "Every answer the playground shows for one case, in one round trip: "
+            "outcome, why-not, critical, pending range, a plan to `target`; with `rules` "
+            "(edited text), its diagnostics and the outcome under the served rules",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["ruleset", "evidence"],
+                "additionalProperties": False,
+                "properties": {
+                    "ruleset": {"type": "string", "minLength": 1},
+                    "version": {"type": "string"},
+                    "rules": {"type": "string", "maxLength": s.max_rules_bytes},
+                    "evidence": _ref("Evidence"),
+                    "target": {"type": "string"},
+                }}}}},
+            "responses": {"200": _json({
+                "type": "object",
+                "required": ["check", "outcome", "packaged", "why_not", "plan", "critical",
+                             "pending", "timings_ms"],
+                "properties": {
+                    "check": {"anyOf": [{"type": "null"}, _ref("CheckResult")]},
+                    "outcome": {"anyOf": [{"type": "null"}, _ref("Outcome")]},
+                    "packaged": {"anyOf": [{"type": "null"}, _ref("Outcome")]},
+                    "why_not": {"anyOf": [{"type": "null"}, _ref("WhyNot")]},
+                    "plan": {"anyOf": [{"type": "null"}, _ref("Plan")]},
+                    "critical": {"anyOf": [{"type": "null"}, _ref("Critical")]},
+                    "pending": {"anyOf": [{"type": "null"}, _ref("Pending")]},
+                    "timings_ms": {"type": "object"},
+                }}, "The answers"),
+                **_problems(405, 408, 413, 415, 422)}}},
         "/v1/evaluate/batch": {"post": {
             "operationId": "evaluateBatch",
             "summary": "Judge a population: NDJSON or a JSON array in, one NDJSON row out per "
