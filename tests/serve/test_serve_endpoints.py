@@ -343,3 +343,36 @@ async def test_reload_swaps_the_rules_and_refuses_broken_ones(tmp_path: Path) ->
     (tmp_path / "standard.rules").write_text("ruleset standard\nversion {\n")
     assert not reload_registry(app)
     assert good is app.state.registry is not before
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+async def test_pages_use_only_packaged_assets(registry: Registry, path: str) -> None:
+    """The playground and the API docs load every script and style from this service."""
+    import re
+
+    async with make_client(registry) as c:
+        page = await c.get(path)
+        assets = re.findall(r'(?:src|href)="([^"#]+)"', page.text)
+        statuses = [(await c.get(a)).status_code for a in assets]
+    assert 200 == page.status_code
+    assert assets and all(a.startswith("/static/") for a in assets)
+    assert [200] * len(assets) == statuses
+
+
+async def test_playground_answer_follows_edited_rules(registry: Registry) -> None:
+    """/v1/playground judges by edited rules, and says what the edit changes."""
+    text = (ROOT / "rulesets" / "standard.rules").read_text()
+    items = registry.get("standard").scope(registry.get("standard").snapshots[-1])
+    standard = [r.id for r in items.requirements.values()
+                if r.node.part == "standard" and hasattr(r.node, "text") and r.maps is None]
+    evidence = {"organisation": "Acme", "assessed_on": "2011-03-14", "met": standard}
+    async with make_client(registry) as c:
+        served = (await c.post("/v1/playground", json={"ruleset": "standard",
+                                                       "evidence": evidence})).json()
+        edited = text.replace("at least 26 of part extended", "at least 0 of part extended")
+        assert edited != text
+        r = (await c.post("/v1/playground", json={"ruleset": "standard", "evidence": evidence,
+                                                  "rules": edited, "target": "silver"})).json()
+    assert ("standard", "bronze", "standard") == (served["outcome"]["level"],
+                                                  r["outcome"]["level"], r["packaged"]["level"])
+    assert 0 == r["check"]["summary"]["errors"] and r["plan"]["reachable"]
