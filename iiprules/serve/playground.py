@@ -39,7 +39,7 @@ from iiprules.serve.endpoints import (
     settings_of,
 )
 from iiprules.serve.registry import Registry
-from iiprules.serve.texts import check_result, check_text
+from iiprules.serve.texts import check_result, result_dict
 
 #: Edited rulesets kept compiled (one per recent text).
 CACHE_SIZE = 16
@@ -64,8 +64,7 @@ class _Compiled:
                 self._items.move_to_end(key)
                 return hit
         result = check_result(text, "edited.rules", registry.library())
-        doc = check_text(text, "edited.rules", registry.library())
-        value = (doc, result.checked)
+        value = (result_dict(result), result.checked)
         with self._lock:
             self._items[key] = value
             while len(self._items) > CACHE_SIZE:
@@ -133,9 +132,8 @@ def answer(registry: Registry, data: dict[str, Any]) -> dict[str, Any]:
                            "plan": None, "critical": None, "pending": None}
     ref = f"{name}@{version}" if version else name
     t0 = time.perf_counter()
-    served_ev, served = prepare(registry, ev, [ref])
     if rules is None:
-        ev, evs = served_ev, served
+        ev, evs = prepare(registry, ev, [ref])
     else:
         doc, checked = COMPILED.check(rules, registry)
         out["check"] = doc
@@ -145,8 +143,14 @@ def answer(registry: Registry, data: dict[str, Any]) -> dict[str, Any]:
             return out
         evaluator = COMPILED.evaluator(rules, registry, checked, ev, version)
         evs = [evaluator]
-        ev = validate(ev, [evaluator.scope], registry.elsewhere(served))
-        out["packaged"] = combine([e.evaluate(served_ev, False) for e in served]).to_dict(False)
+        try:  # the same case under the served rules, for "what does the edit change"
+            served_ev, served = prepare(registry, ev, [ref])
+        except (EvidenceError, RulesetNotFound):  # the edit names ids the served rules lack
+            served_ev, served = ev, []
+        if served:
+            packaged = combine([e.evaluate(served_ev, False) for e in served])
+            out["packaged"] = packaged.to_dict(False)
+        ev = validate(ev, [evaluator.scope], registry.elsewhere(served) if served else {})
     t0 = time.perf_counter()
     outcome = combine([e.evaluate(ev, True) for e in evs])
     out["outcome"] = outcome.to_dict(False)

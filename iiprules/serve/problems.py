@@ -138,6 +138,23 @@ def evidence_error_dict(exc: EvidenceError) -> dict[str, Any]:
     return out
 
 
+def _items(exc: Exception) -> list[dict[str, Any]] | None:
+    """Every problem of an error in the library's one JSON shape, with a JSON pointer added.
+
+    None when the error does not carry its problems (an older error model).
+    """
+    problems = getattr(exc, "problems", None)
+    if not problems or not all(hasattr(p, "to_dict") for p in problems):
+        return None
+    out = []
+    for p in problems:
+        d = dict(p.to_dict())
+        if d.get("field") is not None:
+            d["pointer"] = json_pointer(d["field"])
+        out.append(d)
+    return out
+
+
 def from_exception(exc: Exception, not_found_status: int = 422) -> Problem:
     """The problem document for one of the library's exceptions.
 
@@ -149,28 +166,28 @@ def from_exception(exc: Exception, not_found_status: int = 422) -> Problem:
     Raises:
         TypeError: any other exception (a bug: the caller lets it become a 500).
     """
+    items = _items(exc)
+    code = getattr(exc, "code", None)
+    code = code if isinstance(code, str) else None
     if isinstance(exc, EvidenceError):
-        problems = getattr(exc, "problems", None)
-        items = (
-            [evidence_error_dict(p) for p in problems]
-            if problems
-            else [evidence_error_dict(exc)]
-        )
-        return Problem(422, "evidence", "The evidence cannot be judged", str(exc), exc.code, items)
+        items = items or [evidence_error_dict(exc)]
+        return Problem(422, "evidence", "The evidence cannot be judged", str(exc), code, items)
     if isinstance(exc, RulesError):
-        diags = [diagnostic_dict(d) for d in exc.diagnostics]
-        code = exc.diagnostics[0].code if exc.diagnostics else None
+        diags = items or [diagnostic_dict(d) for d in exc.diagnostics]
+        code = exc.diagnostics[0].code if exc.diagnostics else code
         first = exc.diagnostics[0].render() if exc.diagnostics else "the rules have errors"
         return Problem(422, "rules", "The rules have errors", first, code, diags)
     if isinstance(exc, RulesetNotFound):
-        # The CLI prints these without a code; the problem type names them instead.
-        item = {"code": f"IIP-HTTP-{not_found_status}", "severity": "error", "message": str(exc)}
+        # Without the library's own code, the problem type names the kind instead.
+        code = code or f"IIP-HTTP-{not_found_status}"
+        items = items or [{"code": code, "severity": "error", "message": str(exc)}]
         return Problem(not_found_status, "ruleset-not-found", "No such ruleset, version or target",
-                       str(exc), None, [item])
+                       str(exc), code, items)
     if isinstance(exc, EvaluationError):
-        item = {"code": "IIP-HTTP-422", "severity": "error", "message": str(exc)}
+        code = code or "IIP-HTTP-422"
+        items = items or [{"code": code, "severity": "error", "message": str(exc)}]
         return Problem(422, "evaluation", "The evidence cannot be evaluated",
-                       f"cannot evaluate: {exc}", None, [item])
+                       f"cannot evaluate: {exc}", code, items)
     raise TypeError(f"not a client error: {exc.__class__.__name__}")
 
 

@@ -38,7 +38,11 @@ def check_result(text: str, filename: str, library: Library) -> CheckResult:
 
 def check_text(text: str, filename: str, library: Library) -> dict[str, Any]:
     """The ``iiprules check --format json`` document for one text."""
-    result = check_result(text, filename, library)
+    return result_dict(check_result(text, filename, library))
+
+
+def result_dict(result: CheckResult) -> dict[str, Any]:
+    """A check result as the ``iiprules check --format json`` document of one file."""
     return {
         "summary": {"files": 1, "errors": len(result.errors), "warnings": len(result.warnings)},
         "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
