@@ -164,8 +164,12 @@ def test_playground_is_accessible_at_both_widths(browser: Browser, live_server: 
                                                  width: int) -> None:
     """No serious axe-core violation, and nothing wider than the screen."""
     page = open_page(browser, live_server.base, width)
+    page.click("text=Add an earlier assessment")
+    page.fill("#h-date-1", "2008-05-01")
+    page.dispatch_event("#h-date-1", "change")
     tick(page, "1.1")
     page.wait_for_function("document.getElementById('answer-time').textContent !== ''")
+    assert "" == page.inner_text("#problems")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page-{width}.png"), full_page=False)
     assert [] == [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in axe(page)]

@@ -52,6 +52,7 @@ ORDER = [
     "testing_coverage",
     "testing_mutants",
     "lsp",
+    "serve",  # the HTTP service: a thin layer over api, answers, explain and check
     "cli",
 ]
 # Outside the pipeline, above it: nothing in it imports these (they import the public API).

@@ -20,6 +20,7 @@ const el = (tag, attrs = {}, ...kids) => {
 const state = {
   ruleset: "standard", version: "", on: "", organisation: "Example organisation",
   met: new Set(), pending: new Set(), unnamed: {}, facts: {}, target: "",
+  history: [],            // earlier assessments: {d: date, l: level or "", m: "ids, ..."}
   rules: null,            // edited rules text, or null for the served rules
 };
 let items = null;         // GET /v1/rulesets/{name}/items
@@ -52,7 +53,7 @@ function snapshot() {
   return {
     r: state.ruleset, v: state.version, d: state.on, o: state.organisation,
     m: [...state.met], p: [...state.pending], u: state.unnamed, f: state.facts,
-    t: state.target, e: state.rules,
+    t: state.target, e: state.rules, h: state.history,
   };
 }
 
@@ -70,7 +71,7 @@ async function loadFromUrl() {
     Object.assign(state, {
       ruleset: s.r || "standard", version: s.v || "", on: s.d || "", organisation: s.o || "",
       met: new Set(s.m || []), pending: new Set(s.p || []), unnamed: s.u || {},
-      facts: s.f || {}, target: s.t || "", rules: s.e ?? null,
+      facts: s.f || {}, target: s.t || "", rules: s.e ?? null, history: s.h || [],
     });
     return true;
   } catch (err) {
@@ -101,6 +102,12 @@ function evidence() {
   const facts = items ? new Set(items.facts.map((f) => f.id)) : new Set();
   const fs = Object.fromEntries(Object.entries(state.facts).filter(([k]) => facts.has(k)));
   if (Object.keys(fs).length) ev.facts = fs;
+  const earlier = state.history.filter((h) => h.d).map((h) => {
+    const e = { assessed_on: h.d, met: h.m.split(/[\s,;]+/).filter(Boolean) };
+    if (h.l) e.level = h.l;
+    return e;
+  });
+  if (earlier.length) ev.history = earlier;
   return ev;
 }
 
@@ -224,6 +231,7 @@ function renderForm() {
     });
     form.append(el("h3", { text: "Facts about the organisation" }), ...inputs);
   }
+  form.append(el("h3", { text: "Earlier assessments" }), historyBox());
   form.setAttribute("aria-busy", "false");
   const targets = $("target");
   targets.replaceChildren(el("option", { value: "", text: "(choose a level or award)" }),
@@ -232,9 +240,39 @@ function renderForm() {
   targets.value = state.target;
 }
 
+function historyBox() {
+  const box = el("div", { class: "history" });
+  const draw = () => {
+    box.replaceChildren(...state.history.map((h, i) => {
+      const n = i + 1;
+      const level = el("select", { id: `h-level-${n}`, onchange: (e) => { h.l = e.target.value; recompute(); } },
+        el("option", { value: "", text: "(level not recorded)" }),
+        el("option", { value: "none", text: "Not recognised" }),
+        ...items.levels.map((l) => el("option", { value: l.id, text: l.title })));
+      level.value = h.l || "";
+      return el("fieldset", { class: "earlier" },
+        el("legend", { text: `Earlier assessment ${n}` }),
+        el("label", { for: `h-date-${n}`, text: "Assessed on " }),
+        el("input", { id: `h-date-${n}`, type: "date", value: h.d || "",
+                      onchange: (e) => { h.d = e.target.value; recompute(); } }),
+        " ", el("label", { for: `h-level-${n}`, text: "Level " }), level,
+        el("br"),
+        el("label", { for: `h-met-${n}`, text: "Met (ids, separated by commas) " }),
+        el("input", { id: `h-met-${n}`, type: "text", value: h.m || "", class: "ids",
+                      onchange: (e) => { h.m = e.target.value; recompute(); } }),
+        " ", el("button", { type: "button", text: "Remove", "aria-label": `Remove earlier assessment ${n}`,
+                            onclick: () => { state.history.splice(i, 1); draw(); recompute(); } }));
+    }), el("button", { type: "button", text: "Add an earlier assessment",
+                       onclick: () => { state.history.push({ d: "", l: "", m: "" }); draw(); } }));
+  };
+  draw();
+  return box;
+}
+
 // -- the answer ----------------------------------------------------------------------------
 
 function setLevel(id, title) {
+  $("summary-level").textContent = title;
   const level = $("level");
   level.textContent = title;
   level.dataset.level = id || "none";
@@ -354,7 +392,9 @@ async function loadRuleset(keepEvidence) {
   versions.value = state.version;
   if (!state.on) state.on = items.version.effective;
   $("assessed-on").value = state.on;
-  if (!keepEvidence) { state.met.clear(); state.pending.clear(); state.unnamed = {}; state.facts = {}; }
+  if (!keepEvidence) {
+    state.met.clear(); state.pending.clear(); state.unnamed = {}; state.facts = {}; state.history = [];
+  }
   packagedText = await (await fetch(`/v1/rulesets/${encodeURIComponent(state.ruleset)}/source`)).text();
   const text = state.rules ?? packagedText;
   if (!editor) {
@@ -386,6 +426,13 @@ function yamlOf(ev) {
   if (ev.pending) lines.push(`pending: [${ev.pending.map(q).join(", ")}]`);
   if (ev.unnamed_met) lines.push("unnamed_met:", ...Object.entries(ev.unnamed_met).map(([k, v]) => `  ${q(k)}: ${v}`));
   if (ev.facts) lines.push("facts:", ...Object.entries(ev.facts).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`));
+  if (ev.history) {
+    lines.push("history:");
+    for (const h of ev.history) {
+      lines.push(`  - assessed_on: ${h.assessed_on}`, `    met: [${h.met.map(q).join(", ")}]`);
+      if (h.level) lines.push(`    level: ${h.level}`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 
