@@ -1,32 +1,36 @@
 """Request bodies → evidence, rules text or populations, within the service's bounds.
 
 Input → output: the raw bytes of a request and its media type → an ``Evidence``
-(read exactly as the CLI reads a ``.json`` or ``.yaml`` file), rules text, or the
-rows of a population. Size is bounded while the body streams in (413), nesting
-depth after parsing (422), and YAML anchors and aliases are refused outright, since
-a few hundred bytes of aliases can stand for billions of nodes.
+checked against the rulesets that judge it (read exactly as the CLI reads a
+``.json`` or ``.yaml`` file, so every problem has the CLI's code, field path,
+line and column), rules text, or the rows of a population. Size is bounded while
+the body streams in (413) and JSON nesting after parsing (422); the evidence
+reader bounds the rest (nodes, YAML aliases, text length).
+
+JSON evidence takes the library's fast path first, as ``api.evaluate`` does for a
+dict: parsed by the C scanner and accepted by ``Validator.accept`` when every check
+passes by set operations. Anything it does not accept is read again the complete
+way, from the text, so that the problems it reports carry their positions.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
-import yaml
 from starlette.requests import Request
 
+from iiprules import evidence as evidence_module
 from iiprules.diagnostics import EvidenceError
-from iiprules.evidence import Evidence, from_document, read_document
+from iiprules.evaluate import Evaluator
+from iiprules.evidence import Evidence, parse_date, read_document
 from iiprules.serve.problems import Problem, limit
 
 JSON_TYPES = ("application/json", "application/problem+json")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/ndjson")
 TEXT_TYPES = ("text/plain",)
-
-T = TypeVar("T")
-
 
 def media_type(request: Request) -> str:
     """The request's media type without parameters; JSON when none is given."""
@@ -111,16 +115,17 @@ def _too_deep(found: int | str, max_depth: int) -> Problem:
 
 
 def load_json(text: str, max_depth: int) -> Any:
-    """Parse JSON as the CLI reads a ``.json`` file (numbers with a point kept as text).
+    """Parse a JSON body that is not evidence (numbers with a point kept as text).
 
     Raises:
-        EvidenceError: not valid JSON (with the line).
+        EvidenceError: not valid JSON (with the line and column).
         Problem: nested deeper than ``max_depth`` (422).
     """
     try:
         data = json.loads(text, parse_float=str)
     except json.JSONDecodeError as exc:
-        raise EvidenceError(f"not valid JSON: {exc.msg}", None, None, exc.lineno) from None
+        raise EvidenceError(f"not valid JSON: {exc.msg}", None, None, exc.lineno,
+                            column=exc.colno) from None
     except RecursionError:
         raise _too_deep("more than a thousand", max_depth) from None
     found = depth(data)
@@ -129,84 +134,78 @@ def load_json(text: str, max_depth: int) -> Any:
     return data
 
 
-def check_yaml(text: str, max_depth: int) -> None:
-    """Refuse YAML with anchors or aliases, or nested deeper than ``max_depth``.
+Judges = Callable[[Any], tuple[Sequence[Evaluator], Any]]
+
+
+def evidence(body: bytes, mt: str, max_depth: int, judges: Judges) -> tuple[Evidence, Any]:
+    """The evidence in a JSON or YAML body, checked against the rulesets that judge it.
+
+    Args:
+        body: the request body.
+        mt: its media type.
+        max_depth: the deepest nesting a JSON body may have.
+        judges: the assessment date → the evaluators and the ``Validator`` for them.
+
+    Returns:
+        The checked evidence, and what ``judges`` returned for its date.
 
     Raises:
-        EvidenceError: not valid YAML (with the line).
-        Problem: aliases (422) or too deep (422).
-    """
-    level = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise limit(
-                    422,
-                    "yaml-alias",
-                    "YAML anchors and aliases are not accepted",
-                    "the body uses a YAML anchor or alias (& or *); write the values out",
-                    line=event.start_mark.line + 1,
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                level += 1
-                if level > max_depth:
-                    raise _too_deep(level, max_depth)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                level -= 1
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise EvidenceError(
-            f"not valid YAML: {problem}", None, None, mark.line + 1 if mark else None
-        ) from None
-
-
-def evidence(body: bytes, mt: str, max_depth: int) -> Evidence:
-    """The evidence in a JSON or YAML body, read as the CLI reads an evidence file.
-
-    Raises:
-        EvidenceError: malformed evidence (field path and, for YAML, line).
+        EvidenceError: every problem found, each with its field path, line and column.
+        RulesetNotFound: no ruleset (of those asked for) is in force on the date.
         Problem: an unsupported media type (415) or a body nested too deeply (422).
     """
     text = text_of(body)
     if mt in JSON_TYPES:
-        return evidence_from(load_json(text, max_depth))
-    if mt in YAML_TYPES:
-        check_yaml(text, max_depth)
-        return from_document(read_document(text, "evidence.yaml"), None)
-    raise unsupported(mt, JSON_TYPES[:1] + YAML_TYPES[:1])
+        try:
+            data = json.loads(text)
+        except ValueError:  # read again below, for the position of the fault
+            data = None
+        except RecursionError:
+            raise _too_deep("more than a thousand", max_depth) from None
+        found = depth(data)
+        if found > max_depth:
+            raise _too_deep(found, max_depth)
+        if type(data) is dict:
+            on = parse_date(data.get("assessed_on"))
+            if on is not None:
+                got = judges(on)
+                fast = got[1].accept(data, on)
+                if fast is not None:
+                    return fast, got
+        path = "evidence.json"
+    elif mt in YAML_TYPES:
+        path = "evidence.yaml"
+    else:
+        raise unsupported(mt, JSON_TYPES[:1] + YAML_TYPES[:1])
+    ev = from_text(text, path)
+    got = judges(ev.assessed_on)
+    return got[1].validate(ev), got
+
+
+def from_text(text: str, path: str) -> Evidence:
+    """Evidence from YAML or JSON text, shape problems kept for ``validate`` to report.
+
+    The evidence module reads text only from files (``load``); this is ``load`` for
+    text already in memory, through its reader, so the problems are the same.
+    """
+    doc = read_document(text, path)
+    reader = evidence_module._Reader(doc, path)
+    return reader.evidence(doc.value)
 
 
 def evidence_from(data: Any) -> Evidence:
-    """Evidence from parsed JSON (the CLI's reader for a ``.json`` file, without a path)."""
-    from iiprules.evidence import load
+    """Evidence from an already parsed JSON value (no positions to report).
 
+    Only a mapping is handed to ``load``: given text, ``load`` would open a file of
+    that name, and no request may make the service read a file.
+
+    Raises:
+        EvidenceError: the value is not a mapping (other problems wait for ``validate``).
+    """
     if not isinstance(data, dict):
         raise EvidenceError(
-            "expected a mapping with 'organisation', 'assessed_on' and 'met'", None, None, 1
+            "expected a mapping with 'organisation', 'assessed_on' and 'met'", None, None, None
         )
-    return load(data)
+    return evidence_module.load(data, defer=True)
 
 
-def locate(
-    exc: EvidenceError, body: bytes, mt: str, again: Callable[[Evidence], T]
-) -> EvidenceError:
-    """The same error with its line, when JSON evidence lost it.
-
-    JSON is read fast, without positions; only when it turns out wrong is it read
-    again through the YAML reader (JSON is YAML), which keeps every line, and the
-    same steps (``again``) run on that reading. The line is taken only when the
-    second reading fails the same way.
-    """
-    if exc.line is not None or mt not in JSON_TYPES:
-        return exc
-    try:
-        text = body.decode("utf-8")
-        check_yaml(text, 10_000)
-        again(from_document(read_document(text, "evidence.yaml"), None))
-    except EvidenceError as second:
-        if second.field == exc.field and second.message == exc.message:
-            return second
-    except Exception:  # a second reading is a courtesy, never an error
-        return exc
-    return exc

@@ -29,7 +29,7 @@ from iiprules import answers
 from iiprules.check import Snapshot
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
 from iiprules.evaluate import Evaluator, combine
-from iiprules.evidence import Evidence, validate
+from iiprules.evidence import Evidence
 from iiprules.explain import render_json, render_tree
 from iiprules.serve import bodies
 from iiprules.serve.problems import Problem, from_exception, limit
@@ -139,33 +139,29 @@ async def in_thread(request: Request, fn: Callable[..., T], *args: Any) -> T:
 def prepare(
     registry: Registry, ev: Evidence, refs: Sequence[str] | None
 ) -> tuple[Evidence, list[Evaluator]]:
-    """The evaluators for the evidence and the evidence checked against them.
+    """The evaluators for evidence already read, and the evidence checked against them.
 
     The same steps as ``api.evaluate``, with the registry's rulesets in place of
     the packaged ones, so the messages are the CLI's.
     """
     evs = registry.evaluators(ev.assessed_on, refs)
-    return validate(ev, [e.scope for e in evs], registry.elsewhere(evs)), evs
-
-
-async def evidence_in(request: Request) -> tuple[bytes, str, Evidence]:
-    """The body, its media type and the evidence read from it."""
-    s = settings_of(request)
-    body = await bodies.read_body(request, s.max_body_bytes)
-    mt = bodies.media_type(request)
-    return body, mt, bodies.evidence(body, mt, s.max_depth)
+    return registry.validator(evs).validate(ev), evs
 
 
 async def prepared(
     request: Request, refs: Sequence[str] | None
 ) -> tuple[Evidence, list[Evaluator], Registry]:
-    """Read and check the evidence of a request; errors carry the line even for JSON."""
+    """Read the evidence of a request and check it against the rulesets that judge it."""
+    s = settings_of(request)
     registry = registry_of(request)
-    body, mt, ev = await evidence_in(request)
-    try:
-        ev, evs = prepare(registry, ev, refs)
-    except EvidenceError as exc:
-        raise bodies.locate(exc, body, mt, lambda again: prepare(registry, again, refs)) from None
+    body = await bodies.read_body(request, s.max_body_bytes)
+    mt = bodies.media_type(request)
+
+    def judges(on: dt.date) -> tuple[list[Evaluator], Any]:
+        evs = registry.evaluators(on, refs)
+        return evs, registry.validator(evs)
+
+    ev, (evs, _) = bodies.evidence(body, mt, s.max_depth, judges)
     return ev, evs, registry
 
 
@@ -326,27 +322,27 @@ async def plan(request: Request) -> Response:
     refs = refs_of(request)
     body = await bodies.read_body(request, s.max_body_bytes)
     mt = bodies.media_type(request)
-    if mt not in bodies.JSON_TYPES:
-        ev = bodies.evidence(body, mt, s.max_depth)
-        cost = None
-    else:
+    cost = None
+    data: Any = None
+    if mt in bodies.JSON_TYPES:
         data = bodies.load_json(bodies.text_of(body), s.max_depth)
-        cost = None
-        if isinstance(data, dict) and "evidence" in data:
-            extra = sorted(set(data) - {"evidence", "cost"})
-            if extra:
-                raise EvidenceError("unknown field; a plan request has 'evidence' and "
-                                    "'cost'", extra[0], None, None)
-            cost = data.get("cost")
-            if cost is not None and not isinstance(cost, dict):
-                raise EvidenceError("expected a mapping of requirement, kind or group to a "
-                                    "cost", "cost", None, None)
-            data = data["evidence"]
-        ev = bodies.evidence_from(data)
-    try:
-        ev, evs = prepare(registry, ev, refs)
-    except EvidenceError as exc:
-        raise bodies.locate(exc, body, mt, lambda again: prepare(registry, again, refs)) from None
+    if isinstance(data, dict) and "evidence" in data:
+        extra = sorted(set(data) - {"evidence", "cost"})
+        if extra:
+            raise EvidenceError("unknown field; a plan request has 'evidence' and 'cost'",
+                                extra[0], None, None)
+        cost = data.get("cost")
+        if cost is not None and not isinstance(cost, dict):
+            raise EvidenceError("expected a mapping of requirement, kind or group to a "
+                                "cost", "cost", None, None)
+        ev, evs = prepare(registry, bodies.evidence_from(data["evidence"]), refs)
+    else:
+
+        def judges(on: dt.date) -> tuple[list[Evaluator], Any]:
+            found = registry.evaluators(on, refs)
+            return found, registry.validator(found)
+
+        ev, (evs, _) = bodies.evidence(body, mt, s.max_depth, judges)
     result = await in_thread(
         request, lambda: answers.plan(ev, target, cost=cost, alternatives=int(raw),
                                       evaluators=evs)

@@ -16,6 +16,7 @@ object with a note saying so; nothing is copied in its place.
 from __future__ import annotations
 
 import copy
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,9 @@ LIBRARY = {
 
 
 def _library_schema(names: tuple[str, ...]) -> dict[str, Any] | None:
+    # Imported by name: the module is optional until every installation has it.
     try:
-        from iiprules import schemas  # type: ignore[attr-defined]
+        schemas = importlib.import_module("iiprules.schemas")
     except ImportError:
         return None
     get: Callable[[str], dict[str, Any]] = schemas.get

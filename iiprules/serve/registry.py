@@ -25,6 +25,7 @@ from iiprules import api
 from iiprules.check import CheckedRuleset, Library, Snapshot
 from iiprules.diagnostics import RulesetNotFound, did_you_mean
 from iiprules.evaluate import Evaluator
+from iiprules.evidence import Validator, validator
 
 
 @frozen(eq=False)
@@ -184,6 +185,10 @@ class Registry:
                 self._judges.clear()
             self._judges[key] = out
         return out
+
+    def validator(self, evaluators: Sequence[Evaluator]) -> Validator:
+        """The evidence validator for these evaluators (built once, cached by the library)."""
+        return validator([e.scope for e in evaluators], self.elsewhere(evaluators))
 
     # -- the batch module's Rulesets protocol ------------------------------------------
 

@@ -181,28 +181,47 @@ async def test_check_reports_a_syntax_error_at_its_line(registry: Registry) -> N
     assert ("error", 5) == (first["severity"], first["line"])
 
 
-async def test_evidence_problems_carry_code_field_pointer_and_line(registry: Registry) -> None:
-    """An unknown id in JSON evidence is a 422 problem with the CLI's code, field and line."""
-    body = b'{\n "organisation": "Acme",\n "assessed_on": "2011-03-14",\n "met": ["1.1", "9.99"]\n}'
-    async with make_client(registry) as c:
-        r = await c.post("/v1/evaluate", content=body)
-    assert 422 == r.status_code
-    problem = r.json()
-    assert "urn:iiprules:problem:evidence" == problem["type"]
-    item = problem["errors"][0]
-    assert ("IIP301", "met", "/met", 4) == (item["code"], item["field"], item["pointer"],
-                                            item["line"])
-    assert "unknown requirement '9.99'" in problem["detail"]
+def cli_problems(tmp_path: Path, name: str, body: bytes) -> list[tuple[object, ...]]:
+    """The problems the library reports for this evidence as a file: code, field, line, column."""
+    from iiprules import api
+    from iiprules.diagnostics import EvidenceError
+
+    (tmp_path / name).write_bytes(body)
+    with pytest.raises(EvidenceError) as caught:
+        api.evaluate(str(tmp_path / name))
+    return [(p.code, p.field, p.line, getattr(p, "column", None))
+            for p in getattr(caught.value, "problems", [caught.value])]
 
 
-async def test_yaml_evidence_problems_have_the_yaml_line(registry: Registry) -> None:
-    """A bad date in YAML evidence is reported at its line, as the CLI does."""
-    body = b"organisation: Acme\nassessed_on: 2011-13-40\nmet: []\n"
+def served_problems(problem: dict[str, object]) -> list[tuple[object, ...]]:
+    """The same four facts of each problem in a problem document."""
+    return [(e["code"], e.get("field"), e.get("line"), e.get("column"))
+            for e in problem["errors"]]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("evidence.json",
+         b'{\n "organisation": "Acme",\n "assessed_on": "2011-03-14",\n "met": ["1.1", "9.99"]\n}'),
+        ("evidence.json",
+         b'{\n "organisation": "Acme",\n "assessed_on": "2011-13-40",\n "met": [1, "zz"],\n'
+         b' "colour": "red"\n}'),
+        ("evidence.yaml", b"organisation: Acme\nassessed_on: 2011-13-40\nmet: [9.99]\n"),
+        ("evidence.yaml", b"organisation: Acme\nassessed_on: 2011-03-14\nmet:\n  - 1.1\n  - 1.1\n"),
+        ("evidence.yaml", b"organisation: Acme\nassessed_on: 2011-03-14\nmet: &a [1.1]\n"
+                          b"pending: *a\n"),
+    ],
+)
+async def test_evidence_problems_are_the_cli_problems(registry: Registry, tmp_path: Path,
+                                                      name: str, body: bytes) -> None:
+    """Every evidence problem has the code, field path, line and column the CLI reports."""
+    mt = "application/json" if name.endswith(".json") else "application/yaml"
     async with make_client(registry) as c:
-        r = await c.post("/v1/evaluate", content=body,
-                         headers={"content-type": "application/yaml"})
-    item = r.json()["errors"][0]
-    assert (422, "assessed_on", 2) == (r.status_code, item["field"], item["line"])
+        r = await c.post("/v1/evaluate", content=body, headers={"content-type": mt})
+    assert (422, "urn:iiprules:problem:evidence") == (r.status_code, r.json()["type"])
+    assert cli_problems(tmp_path, name, body) == served_problems(r.json())
+    assert all(e["pointer"].startswith("/") for e in r.json()["errors"] if "field" in e)
 
 
 async def test_not_json_is_a_problem_with_a_line(registry: Registry) -> None:
@@ -220,7 +239,6 @@ async def test_not_json_is_a_problem_with_a_line(registry: Registry) -> None:
         ({"max_depth": 4}, "/v1/evaluate", b"[[[[[[1]]]]]]", "application/json", 422,
          "too-deep"),
         ({}, "/v1/evaluate", b"[" * 5000 + b"]" * 5000, "application/json", 422, "too-deep"),
-        ({}, "/v1/evaluate", b"a: &x [1]\nb: *x\n", "application/yaml", 422, "yaml-alias"),
         ({}, "/v1/evaluate", b"<evidence/>", "application/xml", 415, "unsupported-media-type"),
         ({}, "/v1/check", b"{}", "application/json", 415, "unsupported-media-type"),
         ({"max_rules_bytes": 10}, "/v1/check", b"ruleset x {}" * 3, "text/plain", 413,
@@ -265,23 +283,9 @@ async def test_wrong_method_and_unknown_path_are_problems(registry: Registry) ->
 
 def population_lines() -> bytes:
     """The example organisations as NDJSON, plus one that cannot be judged."""
-    lines = []
-    for p in EXAMPLE_FILES:
-        from iiprules.evidence import read_document
+    from iiprules.evidence import read_document
 
-        doc = read_document(p.read_text(), str(p))
-
-        def plain(v: object) -> object:
-            value = v.value  # type: ignore[attr-defined]
-            if isinstance(value, dict):
-                return {k: plain(x) for k, x in value.items()}
-            if isinstance(value, list):
-                return [plain(x) for x in value]
-            raw = v.raw  # type: ignore[attr-defined]
-            return raw if isinstance(value, str) or raw is None else (
-                value if isinstance(value, (bool, int)) else raw)
-
-        lines.append(json.dumps(plain(doc)))
+    lines = [json.dumps(read_document(p.read_text(), str(p)).value) for p in EXAMPLE_FILES]
     lines.append(json.dumps({"organisation": "Nowhere", "assessed_on": "2011-01-01",
                              "met": ["nope"]}))
     return ("\n".join(lines) + "\n").encode()
