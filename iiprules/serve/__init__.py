@@ -25,9 +25,28 @@ diagnostics), ``openapi`` (the document), ``app`` (assembly), ``server``
 
 from __future__ import annotations
 
-from iiprules.serve.app import create_app
-from iiprules.serve.registry import Registry
-from iiprules.serve.server import run
-from iiprules.serve.settings import Settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from iiprules.serve.app import create_app
+    from iiprules.serve.registry import Registry
+    from iiprules.serve.server import run
+    from iiprules.serve.settings import Settings
 
 __all__ = ["Registry", "Settings", "create_app", "run"]
+
+_WHERE = {
+    "create_app": "iiprules.serve.app",
+    "Registry": "iiprules.serve.registry",
+    "run": "iiprules.serve.server",
+    "Settings": "iiprules.serve.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Imported when first used: ``iiprules --help`` reads the service's default bounds
+    # from ``settings`` and must neither load Starlette nor fail where it is missing.
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'iiprules.serve' has no attribute {name!r}")

@@ -68,3 +68,14 @@ def test_serve_refuses_rulesets_with_errors(tmp_path: Path) -> None:
     text = out.decode()
     assert 2 == proc.returncode, text
     assert "broken.rules:2" in text and "Traceback" not in text
+
+
+def test_the_cli_does_not_load_the_service_until_serve_runs() -> None:
+    """`iiprules --help` lists serve without importing Starlette or uvicorn."""
+    import sys
+
+    code = ("import sys; from iiprules.cli.app import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert "[]" == out.stdout.strip()
