@@ -30,7 +30,8 @@ LIBRARY = {
     "Outcome": ("outcome",),
     "PopulationRow": ("population-row", "population_row", "row"),
     "Diagnostic": ("diagnostic", "diagnostics"),
-    "CostFile": ("cost", "costs", "cost-file", "cost_file"),
+    "CostFile": ("costs", "cost", "cost-file", "cost_file"),
+    "CheckResult": ("check",),
     "Plan": ("plan",),
     "WhyNot": ("why-not", "why_not", "whynot"),
     "Critical": ("critical",),
@@ -191,19 +192,6 @@ def service_components() -> dict[str, dict[str, Any]]:
             "awards": {"type": "array", "items": ident},
         },
     }
-    check = {
-        "type": "object",
-        "required": ["summary", "diagnostics"],
-        "properties": {
-            "summary": {
-                "type": "object",
-                "required": ["files", "errors", "warnings"],
-                "properties": {k: {"type": "integer", "minimum": 0}
-                               for k in ("files", "errors", "warnings")},
-            },
-            "diagnostics": {"type": "array", "items": _ref("Diagnostic")},
-        },
-    }
     health = {
         "type": "object",
         "required": ["status", "version", "rulesets", "digest", "loaded_at", "limits"],
@@ -232,7 +220,6 @@ def service_components() -> dict[str, dict[str, Any]]:
                            "rulesets": {"type": "array", "items": _ref("Ruleset")}},
         },
         "Items": items,
-        "CheckResult": check,
         "Health": health,
         "Problem": problem,
         "ProblemItem": problem_item,
@@ -289,7 +276,10 @@ def _evidence_body(s: Settings) -> dict[str, Any]:
 
 def _answer(summary: str, op_id: str, schema: str, s: Settings,
             params: list[dict[str, Any]] | None = None,
-            body: dict[str, Any] | None = None) -> dict[str, Any]:
+            body: dict[str, Any] | None = None, text: bool = False) -> dict[str, Any]:
+    ok = _json(_ref(schema), "The answer, as the CLI prints it with --format json")
+    if text:
+        ok["content"]["text/plain"] = {"schema": {"type": "string"}}
     return {
         "post": {
             "operationId": op_id,
@@ -297,7 +287,7 @@ def _answer(summary: str, op_id: str, schema: str, s: Settings,
             "parameters": [_ruleset_param(), *(params or [])],
             "requestBody": body or _evidence_body(s),
             "responses": {
-                "200": _json(_ref(schema), "The answer, as the CLI prints it with --format json"),
+                "200": ok,
                 **_problems(405, 408, 413, 415, 422),
             },
         }
@@ -342,7 +332,8 @@ def document(s: Settings, version: str) -> dict[str, Any]:
             "Every decision and why (`iiprules explain --format json`; format=text for the "
             "tree)", "explain", "Outcome", s,
             [{"name": "format", "in": "query", "required": False,
-              "schema": {"enum": ["json", "text"], "default": "json"}}]),
+              "schema": {"enum": ["json", "text"], "default": "json"}}],
+            text=True),
         "/v1/plan": _answer(
             "The fewest (or cheapest) further requirements that reach a target "
             "(`iiprules plan`)", "plan", "Plan", s,
