@@ -300,7 +300,16 @@ function renderAnswer(d, ms) {
   $("problems").replaceChildren();
   $("answer-time").textContent = `(${ms.toFixed(0)} ms)`;
   renderDiagnostics(d.check);
-  if (!d.outcome) { setLevel(null, "— (the edited rules have errors)"); return; }
+  if (!d.outcome) {
+    setLevel(null, "— (the edited rules have errors)");
+    const wait = "— until the rules check clean.";
+    $("awards").replaceChildren(el("li", { class: "none", text: wait }));
+    for (const id of ["why-not", "plan", "critical", "diff"]) {
+      $(id).replaceChildren(el("p", { class: "none", text: wait }));
+    }
+    $("pending-box").hidden = true;
+    return;
+  }
   const o = d.outcome;
   const levelTitle = o.level ? (items.levels.find((l) => l.id === o.level)?.title || o.level) : "None";
   setLevel(o.level, levelTitle);
