@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from iiprules import answers
+from iiprules import model as m
 from iiprules.check import Snapshot
 from iiprules.diagnostics import EvaluationError, EvidenceError, RulesError, RulesetNotFound
 from iiprules.evaluate import Evaluator, combine
@@ -232,7 +233,7 @@ def items_dict(registry: Registry, name: str, version: str | None) -> dict[str, 
         node = r.node
         common = {"id": rid, "part": node.part, "indicator": r.indicator,
                   "principle": r.principle, "ruleset": r.ruleset}
-        if hasattr(node, "text"):
+        if isinstance(node, m.Requirement):
             reqs.append({**common, "text": node.text, "by": list(node.by), "topic": node.topic,
                          "derived": r.maps is not None,
                          "conditional": node.applies is not None})
