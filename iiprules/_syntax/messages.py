@@ -271,7 +271,7 @@ def _end_span(text: str, path: str) -> m.Span:
 
 def _position(exc: UnexpectedInput, text: str) -> int:
     if isinstance(exc, UnexpectedCharacters):
-        return int(exc.pos_in_stream)
+        return int(exc.pos_in_stream or 0)
     if isinstance(exc, UnexpectedToken):
         if exc.token.type == "$END":
             return len(text)

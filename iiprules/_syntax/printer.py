@@ -348,10 +348,10 @@ def _item(w: _Writer, item: m.Item, blank: bool = False) -> None:
                 _member(w, inner, blank)
             else:
                 _item(w, inner, blank)
-            head = w.entries[first]
-            head.lines[0] = "change " + head.lines[0]
-            head.start, _ = _lines_of(item.span)
-            head.end = max(head.end, head.start)
+            opening = w.entries[first]
+            opening.lines[0] = "change " + opening.lines[0]
+            opening.start, _ = _lines_of(item.span)
+            opening.end = max(opening.end, opening.start)
         case m.Remove():
             w.line(f"remove {item.kind} {item.id}", item.span, blank)
 
