@@ -51,11 +51,44 @@ def folder() -> Path | None:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "iiprules"
 
 
+_CODE: str | None = None
+
+
+def _code_fingerprint() -> str:
+    """The size and modification time of the modules that make a checked ruleset.
+
+    The library version alone does not change while someone edits the parser or the
+    checker in a checkout (an editable install), and a ruleset checked by older code
+    would then hide a new diagnostic. Only the stages up to ``check`` shape what is
+    stored (model, diagnostics, syntax, check and their private subpackages), so only
+    they are looked at: a few dozen stat calls, once per process.
+    """
+    global _CODE
+    if _CODE is None:
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        names = ["model.py", "diagnostics.py", "syntax.py", "check.py"]
+        for sub in ("_check", "_syntax"):
+            try:
+                names += sorted(f"{sub}/{e.name}" for e in os.scandir(root / sub)
+                                if e.name.endswith(".py"))
+            except OSError:
+                continue
+        for name in names:
+            try:
+                st = (root / name).stat()
+            except OSError:
+                continue
+            h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
 def _key(text: str, shown_as: str) -> str:
     from iiprules._version import __version__
 
     h = hashlib.sha256()
-    for part in (str(FORMAT), __version__, sys.version, shown_as, text):
+    for part in (str(FORMAT), __version__, _code_fingerprint(), sys.version, shown_as, text):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
