@@ -89,18 +89,24 @@ class CliDirective(SphinxDirective):
 
 
 class CliReference(SphinxDirective):
-    """``.. iip:cli-reference::``: every subcommand's help, read from the argument parser."""
+    """``.. iip:cli-reference::``: every subcommand, its help and its arguments, from the parser.
+
+    The parser is walked rather than its ``--help`` pasted: a reader gets each
+    argument as a term with its own help (searchable, linkable, wrapping on a
+    phone), and a command or option added to the CLI appears here on the next
+    build without anyone editing this page.
+    """
 
     def run(self) -> list[nodes.Node]:
-        """One section per subcommand, in the parser's order."""
+        """The top-level usage, then one section per subcommand, in the parser's order."""
         old = os.environ.get("COLUMNS")
-        os.environ["COLUMNS"] = "88"  # argparse wraps help to the terminal width
+        os.environ["COLUMNS"] = "88"  # argparse wraps usage lines to the terminal width
         try:
             cli = _cli()
             for module in sorted(Path(cli.__file__).resolve().parent.glob("*.py")):
                 self.env.note_dependency(str(module))
             parser = cli.build_parser()
-            out: list[nodes.Node] = [self._block(parser.format_help())]
+            out: list[nodes.Node] = [self._block(parser.format_usage())]
             for name, help_text, sub in cli.subcommands(parser):
                 sec = nodes.section(ids=[f"iip-cli-{name}"])
                 self.state.document.note_implicit_target(sec)
@@ -108,7 +114,10 @@ class CliReference(SphinxDirective):
                 sec += nodes.title(title, title)
                 if help_text:
                     sec += text_para(help_text[:1].upper() + help_text[1:] + ".")
-                sec += self._block(sub.format_help())
+                if sub.description and sub.description != help_text:
+                    sec += text_para(sub.description)
+                sec += self._block(sub.format_usage())
+                sec += self._arguments(sub)
                 out.append(sec)
         except Exception as exc:  # a broken CLI is a warning, not a crash
             logger.warning("cannot read the command line of iiprules: %s: %s",
@@ -121,6 +130,41 @@ class CliReference(SphinxDirective):
             else:
                 os.environ["COLUMNS"] = old
         return out
+
+    @staticmethod
+    def _arguments(sub: Any) -> list[nodes.Node]:
+        """A definition list: each argument's spelling (with its value) and its help.
+
+        ``--help`` itself is left out (every command has it), and so are
+        arguments whose help is suppressed.
+        """
+        import argparse
+
+        items = nodes.definition_list(classes=["iip-cli-args"])
+        for action in sub._actions:  # argparse has no public accessor for its arguments
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+                continue
+            if action.option_strings:
+                metavar = ""
+                if action.nargs != 0:
+                    metavar = " " + sub._get_formatter()._format_args(
+                        action, action.dest.upper())
+                spelling = ", ".join(f"{opt}{metavar}" for opt in action.option_strings)
+            else:
+                spelling = str(action.metavar or action.dest)
+            helped = (action.help or "").replace("%(default)s", str(action.default))
+            if action.choices is not None and not isinstance(action.choices, dict):
+                helped += (" " if helped else "") + "(one of: " + ", ".join(
+                    str(c) for c in action.choices) + ")"
+            item = nodes.definition_list_item()
+            item += nodes.term(spelling, "", nodes.literal(spelling, spelling))
+            definition = nodes.definition()
+            definition += text_para(helped or "(no description)")
+            item += definition
+            items += item
+        if not len(items.children):
+            return []
+        return [text_para("Arguments:"), items]
 
     @staticmethod
     def _block(text: str) -> nodes.literal_block:
