@@ -38,6 +38,11 @@ Two small choices where the paths could differ, made once for all: a derived
 requirement listed in evidence (which validation refuses) is decided by its
 mapping alone; and a fact with a default that evidence sets to None explicitly
 (which validation also refuses) counts as unknown, not as missing.
+
+The stages live in ``_evaluate/``, each module small enough to read whole and
+re-exported here: ``nodes`` (the plan's condition nodes, traces, date windows,
+history facts), ``codegen`` (the scalar function's text), ``vecgen`` (the numpy
+kernel's text) and ``results`` (``Decision``, ``Outcome``, ``Verdict``, ``combine``).
 """
 
 from __future__ import annotations
@@ -45,10 +50,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
-
-from attrs import field, frozen
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from iiprules import model as m
 from iiprules._evaluate.nodes import (
@@ -72,137 +75,22 @@ from iiprules._evaluate.nodes import (
 from iiprules._evaluate.nodes import Layout as Layout
 from iiprules._evaluate.nodes import Trace as Trace
 from iiprules._evaluate.nodes import date_key as date_key
+from iiprules._evaluate.nodes import history_facts as history_facts
+from iiprules._evaluate.nodes import recognition_run as recognition_run
 from iiprules._evaluate.nodes import whole_years as whole_years
 from iiprules._evaluate.nodes import years_before as years_before
+from iiprules._evaluate.results import Decision as Decision
+from iiprules._evaluate.results import Outcome as Outcome
+from iiprules._evaluate.results import Verdict as Verdict
+from iiprules._evaluate.results import combine as combine
 from iiprules.check import (
     BUILTIN_FACTS,
-    RECOGNITION_YEARS,
     Snapshot,
     all_conditions,
     walk_cond,
 )
 from iiprules.diagnostics import EvaluationError
 from iiprules.evidence import Earlier, Evidence
-
-# -- results ------------------------------------------------------------------------
-
-
-@frozen
-class Decision:
-    """One decision of an outcome: a level, an award or an invariant."""
-
-    id: str
-    kind: str
-    title: str
-    holds: bool
-    ruleset: str
-    trace: Trace | None = field(default=None, eq=False)
-    award_kind: str | None = None
-
-
-@frozen
-class Outcome:
-    """The result of evaluating one organisation.
-
-    ``level`` is the highest level reached (None: not recognised); ``awards``
-    maps every award to whether the organisation is eligible.
-    """
-
-    organisation: str
-    assessed_on: dt.date
-    rulesets: tuple[tuple[str, str], ...]
-    level: str | None
-    level_title: str | None
-    levels: tuple[Decision, ...]
-    awards: tuple[Decision, ...]
-    invariants: tuple[Decision, ...] = ()
-    met: frozenset[str] = frozenset()
-    derived: Mapping[str, bool] = field(factory=dict)
-    not_applicable: tuple[str, ...] = ()
-    requirement_text: Mapping[str, str] = field(factory=dict, eq=False, repr=False)
-    titles: Mapping[str, str] = field(factory=dict, eq=False, repr=False)
-
-    @property
-    def award_results(self) -> dict[str, bool]:
-        """Every award's id and whether it is reached, in declaration order."""
-        return {a.id: a.holds for a in self.awards}
-
-    def award(self, award_id: str) -> bool:
-        """Whether the award is reached.
-
-        Raises:
-            KeyError: no evaluated ruleset has that award.
-        """
-        return self.award_results[award_id]
-
-    def next_level(self) -> Decision | None:
-        """The decision for the level above the one reached, if there is one."""
-        ids = [d.id for d in self.levels]
-        i = ids.index(self.level) + 1 if self.level in ids else 0
-        return self.levels[i] if i < len(self.levels) else None
-
-    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
-        """The outcome as plain JSON-ready data, in a stable shape."""
-        from_trace = _trace_dict
-        out: dict[str, Any] = {
-            "organisation": self.organisation,
-            "assessed_on": self.assessed_on.isoformat(),
-            "rulesets": [{"name": n, "version": v} for n, v in self.rulesets],
-            "level": self.level,
-            "awards": {a.id: a.holds for a in self.awards},
-        }
-        out["invariants"] = {i.id: i.holds for i in self.invariants}
-        if explanation:
-            out["explanation"] = {
-                "levels": [_decision_dict(d, from_trace) for d in self.levels],
-                "awards": [_decision_dict(d, from_trace) for d in self.awards],
-                "not_applicable": list(self.not_applicable),
-                "derived": dict(sorted(self.derived.items())),
-            }
-        return out
-
-
-class Verdict(NamedTuple):
-    """The decisions of one organisation by one evaluator, without explanations.
-
-    ``level`` is the highest level reached (None: not recognised); ``awards`` and
-    ``invariants`` are in the order of ``Evaluator.award_ids`` and
-    ``Evaluator.invariant_ids``. This is what the fast path returns.
-    """
-
-    level: str | None
-    awards: tuple[bool, ...]
-    invariants: tuple[bool, ...]
-
-
-def _decision_dict(d: Decision, from_trace: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": d.id, "title": d.title, "holds": d.holds, "ruleset": d.ruleset}
-    if d.award_kind:
-        out["kind"] = d.award_kind
-    if d.trace is not None:
-        out["because"] = from_trace(d.trace)
-    return out
-
-
-def _trace_dict(t: Trace) -> dict[str, Any]:
-    from iiprules.syntax import unparse_cond
-
-    out: dict[str, Any] = {"condition": unparse_cond(t.node), "holds": t.holds}
-    if t.count is not None:
-        out["met"] = t.count
-        out["needed"] = t.needed
-        out["of"] = t.total
-    if t.missing:
-        out["missing"] = list(t.missing)
-    if t.short:
-        out["unnamed_short"] = [{"group": g, "met": n, "of": s} for g, n, s in t.short]
-    if t.credited:
-        out["credited"] = list(t.credited)
-    if t.value is not None:
-        out["value"] = t.value.isoformat() if isinstance(t.value, dt.date) else t.value
-    if t.children:
-        out["parts"] = [_trace_dict(c) for c in t.children]
-    return out
 
 
 class _Selector:
@@ -359,7 +247,7 @@ class Evaluator:
         self._full_fn: Callable[[Evidence], Any] | None = None
         self._decide = self._compile(SetGen(self), full=False)
         # The compiled function itself answers ``decide``: no extra call per organisation.
-        self.decide = self._decide  # type: ignore[method-assign]
+        self.decide = self._decide  # type: ignore[method-assign,assignment]
         self._kernels: dict[tuple[int, bool, bool], tuple[Layout, Callable[..., Any]]] = {}
         self._kernels_by_content: dict[tuple[Any, ...], Callable[..., Any]] = {}
         #: The windows (in years) of every condition counting credits from earlier assessments.
@@ -458,6 +346,7 @@ class Evaluator:
         deps = {
             rid: [k for k, _r in self._selector.select(r.maps) if k in derived]
             for rid, r in derived.items()
+            if r.maps is not None  # always, as above: said again for the type checker
         }
         order: list[tuple[str, Any]] = []
         state: dict[str, int] = {}  # 1: being placed, 2: placed
@@ -618,7 +507,8 @@ class Evaluator:
         Raises:
             EvaluationError: a fact the rules need has no value and no default.
         """
-        return self._decide(ev)
+        verdict: Verdict = self._decide(ev)
+        return verdict
 
     def _env(self, ev: Evidence) -> tuple[_Env, tuple[str, ...], dict[str, bool]]:
         met = self.mask_of(ev.met)
@@ -778,51 +668,6 @@ def _nodes(root: _Node) -> Iterable[_Node]:
             stack.extend((node.a, node.b))
 
 
-def history_facts(ev: Evidence) -> dict[str, Any]:
-    """The built-in facts computed from the evidence's date and earlier assessments.
-
-    An earlier assessment counts as a recognition when it names a level other than
-    ``none``, or names no level at all (older records often give only the date).
-    """
-    earlier = [h for h in ev.history if h.assessed_on <= ev.assessed_on]
-    previous = max(h.assessed_on for h in earlier) if earlier else None
-    since, count = recognition_run(ev.history, ev.assessed_on)
-    return {
-        "assessed_on": ev.assessed_on,
-        "previous_assessed_on": previous,
-        "recognised_since": since,
-        "consecutive_recognitions": count,
-    }
-
-
-def recognition_run(
-    history: Iterable[Any], on: dt.date, linked: bool = True
-) -> tuple[dt.date | None, int]:
-    """The unbroken run of earlier recognitions: its first date and how many.
-
-    The one definition of "consecutive recognitions" (``evaluate``, ``explain``
-    and ``lapse`` all call this): earlier assessments on or before ``on``, each
-    a recognition (a level other than ``none``, or no level given), each within
-    ``RECOGNITION_YEARS`` of the next. With ``linked``, the latest must also be
-    within that time of ``on`` and a non-recognition ends the run at once;
-    without (an organisation not recognised now), the run is the one ending
-    with the latest earlier recognition.
-    """
-    earlier = sorted((h for h in history if h.assessed_on <= on), key=lambda h: h.assessed_on)
-    run: list[dt.date] = []
-    nxt: dt.date | None = on if linked else None
-    for h in reversed(earlier):
-        if h.level is not None and h.level == "none":
-            if linked or run:
-                break
-            continue
-        if nxt is not None and years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
-            break
-        run.append(h.assessed_on)
-        nxt = h.assessed_on
-    return (run[-1] if run else None), len(run)
-
-
 def titles_of(scope: Snapshot) -> dict[str, str]:
     """Titles by ``kind:id`` (``part:standard`` → "The Standard"), for explanations."""
     out: dict[str, str] = {}
@@ -832,8 +677,8 @@ def titles_of(scope: Snapshot) -> dict[str, str]:
         out[f"topic:{k}"] = t.title
     for k, i in scope.indicators.items():
         out[f"indicator:{k}"] = i.node.title
-    for k, p in scope.principles.items():
-        out[f"principle:{k}"] = p.title
+    for k, pr in scope.principles.items():
+        out[f"principle:{k}"] = pr.title
     for lv in scope.levels:
         out[f"level:{lv.id}"] = lv.title
     for aw in scope.awards:
@@ -845,51 +690,3 @@ def _owner(scope: Snapshot, item: Any, attr: str) -> str:
     if scope.base is not None and any(x is item for x in getattr(scope.base, attr)):
         return scope.base.ruleset
     return scope.ruleset
-
-
-def combine(outcomes: Sequence[Outcome]) -> Outcome:
-    """One outcome from several rulesets judged on the same evidence.
-
-    The level is reported once (from the first ruleset that has levels); the
-    awards and invariants of every ruleset are kept, each once.
-    """
-    if not outcomes:
-        raise EvaluationError("no ruleset was evaluated")
-    if len(outcomes) == 1:
-        return outcomes[0]  # what the loop below would copy, unchanged
-    first = next((o for o in outcomes if o.levels), outcomes[0])
-    rulesets: list[tuple[str, str]] = []
-    awards: dict[str, Decision] = {}
-    invariants: dict[str, Decision] = {}
-    derived: dict[str, bool] = {}
-    na: list[str] = []
-    for o in outcomes:
-        for r in o.rulesets:
-            if r not in rulesets:
-                rulesets.append(r)
-        for a in o.awards:
-            awards.setdefault(a.id, a)
-        for i in o.invariants:
-            invariants.setdefault(i.id, i)
-        derived.update(o.derived)
-        na.extend(x for x in o.not_applicable if x not in na)
-    text: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    for o in outcomes:
-        text.update(o.requirement_text)
-        titles.update(o.titles)
-    return Outcome(
-        first.organisation,
-        first.assessed_on,
-        tuple(rulesets),
-        first.level,
-        first.level_title,
-        first.levels,
-        tuple(awards.values()),
-        tuple(invariants.values()),
-        first.met,
-        derived,
-        tuple(na),
-        text,
-        titles,
-    )

@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import frozen
+
+from iiprules.check import RECOGNITION_YEARS
+
+if TYPE_CHECKING:
+    from iiprules.evidence import Evidence
 
 
 class Compiled(Protocol):
@@ -398,3 +403,48 @@ class Layout:
     def words(self) -> int:
         """How many ``uint64`` words a mask takes."""
         return max(self.bits.values(), default=-1) // 64 + 1
+
+
+def history_facts(ev: Evidence) -> dict[str, Any]:
+    """The built-in facts computed from the evidence's date and earlier assessments.
+
+    An earlier assessment counts as a recognition when it names a level other than
+    ``none``, or names no level at all (older records often give only the date).
+    """
+    earlier = [h for h in ev.history if h.assessed_on <= ev.assessed_on]
+    previous = max(h.assessed_on for h in earlier) if earlier else None
+    since, count = recognition_run(ev.history, ev.assessed_on)
+    return {
+        "assessed_on": ev.assessed_on,
+        "previous_assessed_on": previous,
+        "recognised_since": since,
+        "consecutive_recognitions": count,
+    }
+
+
+def recognition_run(
+    history: Iterable[Any], on: dt.date, linked: bool = True
+) -> tuple[dt.date | None, int]:
+    """The unbroken run of earlier recognitions: its first date and how many.
+
+    The one definition of "consecutive recognitions" (``evaluate``, ``explain``
+    and ``lapse`` all call this): earlier assessments on or before ``on``, each
+    a recognition (a level other than ``none``, or no level given), each within
+    ``RECOGNITION_YEARS`` of the next. With ``linked``, the latest must also be
+    within that time of ``on`` and a non-recognition ends the run at once;
+    without (an organisation not recognised now), the run is the one ending
+    with the latest earlier recognition.
+    """
+    earlier = sorted((h for h in history if h.assessed_on <= on), key=lambda h: h.assessed_on)
+    run: list[dt.date] = []
+    nxt: dt.date | None = on if linked else None
+    for h in reversed(earlier):
+        if h.level is not None and h.level == "none":
+            if linked or run:
+                break
+            continue
+        if nxt is not None and years_before(nxt, RECOGNITION_YEARS) > h.assessed_on:
+            break
+        run.append(h.assessed_on)
+        nxt = h.assessed_on
+    return (run[-1] if run else None), len(run)
