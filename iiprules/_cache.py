@@ -8,8 +8,9 @@ Why: parsing and checking the packaged rulesets costs ~50-60 ms in every process
 time; unpickling the result costs ~3 ms. The cache lives in the user's cache
 folder (``$XDG_CACHE_HOME/iiprules``, ``~/Library/Caches/iiprules``,
 ``%LOCALAPPDATA%/iiprules/Cache``), never in the install tree. An entry's name
-is the SHA-256 of the library version, the Python version, the name the ruleset
-is shown by and its text; an entry also records the text's hash of every ruleset
+is the SHA-256 of the library version, the Python version, the file's real path
+(so two checkouts never share entries), the name the ruleset is shown by and its
+text; an entry also records the text's hash of every ruleset
 it builds on (``uses``) and where that was found, and is used only while those
 are unchanged. Deleting the folder, or any file in it, is always safe: a missing,
 unreadable or stale entry is checked again. ``IIPRULES_CACHE_DIR`` moves the
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from iiprules.check import CheckedRuleset
 
 #: Bumped when what is stored changes shape; part of every key.
-FORMAT = 3  # 3: model gained Ruleset.amends (proposals), trivia and clause spans
+FORMAT = 4  # 3: model gained Ruleset.amends (proposals), trivia and clause spans; 4: path in key
 
 
 def folder() -> Path | None:
@@ -84,11 +85,14 @@ def _code_fingerprint() -> str:
     return _CODE
 
 
-def _key(text: str, shown_as: str) -> str:
+def _key(text: str, shown_as: str, where: str) -> str:
     from iiprules._version import __version__
 
     h = hashlib.sha256()
-    for part in (str(FORMAT), __version__, _code_fingerprint(), sys.version, shown_as, text):
+    # ``where`` (the file's real path) keeps checkouts apart: the rulesets an entry builds
+    # on are found beside its file, so the same text elsewhere is another entry.
+    parts = (str(FORMAT), __version__, _code_fingerprint(), sys.version, where, shown_as, text)
+    for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
@@ -128,17 +132,18 @@ class _Unpickler(pickle.Unpickler):
 
 
 def get(
-    text: str, shown_as: str, resolve: Callable[[str], Any]
+    text: str, shown_as: str, where: str, resolve: Callable[[str], Any]
 ) -> tuple[CheckedRuleset, list[tuple[str, str]]] | None:
     """The checked ruleset kept for this text, with the files it builds on, or None.
 
-    ``resolve`` gives the checked ruleset of a file it builds on (``api``'s loader).
+    ``where`` is the ruleset file's real path; ``resolve`` gives the checked ruleset of
+    a file it builds on (``api``'s loader).
     """
-    where = folder()
-    if where is None:
+    folder_ = folder()
+    if folder_ is None:
         return None
     try:
-        data = (where / f"checked-{_key(text, shown_as)}.pickle").read_bytes()
+        data = (folder_ / f"checked-{_key(text, shown_as, where)}.pickle").read_bytes()
         head, _, body = data.partition(b"\n")
         deps = [x.split("\t") for x in head.decode("utf-8").split("\0") if x]
         if any(len(d) != 2 or digest(d[0]) != d[1] for d in deps):
@@ -155,6 +160,7 @@ def get(
 def put(
     text: str,
     shown_as: str,
+    where: str,
     checked: CheckedRuleset,
     deps: list[tuple[str, str]],
     refs: dict[int, tuple[Any, ...]],
@@ -164,8 +170,8 @@ def put(
     ``deps``: (path, SHA-256 or "" for absent) that must still hold; ``refs``: the
     objects to store as references (by ``id``) and the file that gives them back.
     """
-    where = folder()
-    if where is None:
+    folder_ = folder()
+    if folder_ is None:
         return
     try:
         from iiprules.outputs import write_bytes
@@ -173,7 +179,8 @@ def put(
         buf = io.BytesIO()
         _Pickler(buf, refs).dump(checked)
         head = "\0".join(f"{p}\t{h}" for p, h in deps).encode("utf-8")
-        where.mkdir(parents=True, exist_ok=True)
-        write_bytes(where / f"checked-{_key(text, shown_as)}.pickle", head + b"\n" + buf.getvalue())
+        folder_.mkdir(parents=True, exist_ok=True)
+        name = f"checked-{_key(text, shown_as, where)}.pickle"
+        write_bytes(folder_ / name, head + b"\n" + buf.getvalue())
     except Exception:  # a read-only home, a full disk: the cache is only an optimisation
         return

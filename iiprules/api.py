@@ -124,7 +124,7 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
     if hit is None:
         p = Path(path)
         text, shown_as = p.read_text(encoding="utf-8"), _display(p)
-        kept = _cache.get(text, shown_as, lambda real: _load_path(real, (*stack, p.stem)))
+        kept = _cache.get(text, shown_as, path, lambda real: _load_path(real, (*stack, p.stem)))
         if kept is not None:
             hit = kept[0]
             _remember(hit, path, p.parent)
@@ -138,7 +138,7 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
             _remember(hit, path, p.parent)
             deps = _deps(hit)
             if deps is not None:
-                _cache.put(text, shown_as, hit, deps, _refs(hit))
+                _cache.put(text, shown_as, path, hit, deps, _refs(hit))
         _LOADED[(path, mtime)] = hit
     return hit
 

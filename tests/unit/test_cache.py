@@ -158,3 +158,22 @@ def test_nothing_is_written_into_the_install_tree(tmp_path: Path) -> None:
     after |= set((ROOT / "rulesets").rglob("*"))
     assert after == before
     assert list((tmp_path / "c").glob("checked-*.pickle"))
+
+
+def test_two_folders_with_the_same_text_keep_their_own_bases(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same ruleset text in two checkouts builds on each one's own base."""
+    for name, text in (("one", "first"), ("two", "second")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "base_rules.rules").write_text(BASE.format(text=text), encoding="utf-8")
+        (folder / "child_rules.rules").write_text(CHILD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "one")  # the same name shown for both files
+    first = api.load("child_rules.rules")
+    monkeypatch.chdir(tmp_path / "two")
+    _fresh(monkeypatch)
+    second = api.load("child_rules.rules")
+    assert first.base is not None and second.base is not None
+    assert first.base.snapshots[0].requirements["R1"].node.text == "first"
+    assert second.base.snapshots[0].requirements["R1"].node.text == "second"
