@@ -138,11 +138,10 @@ class CliReference(SphinxDirective):
         ``--help`` itself is left out (every command has it), and so are
         arguments whose help is suppressed.
         """
-        import argparse
-
         items = nodes.definition_list(classes=["iip-cli-args"])
         for action in sub._actions:  # argparse has no public accessor for its arguments
-            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+            # By duck type, not isinstance: argparse is imported only under iiprules/cli/.
+            if action.help == "==SUPPRESS==" or "--help" in action.option_strings:
                 continue
             if action.option_strings:
                 metavar = ""
