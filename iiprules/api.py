@@ -332,11 +332,11 @@ def evaluators_for(evidence: Evidence, rulesets: Sequence[str] | None = None) ->
         return out
     for name in packaged_names():
         checked = load(name)
-        snap = checked.in_force(on)
-        if snap is None:
+        in_force = checked.in_force(on)
+        if in_force is None:
             continue
         try:
-            out.append(evaluator_for(checked, snap, on))
+            out.append(evaluator_for(checked, in_force, on))
         except RulesetNotFound:
             continue
     if not out:

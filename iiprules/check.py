@@ -123,7 +123,7 @@ def check(
         snapshots_to_check = snapshots
     for snap in snapshots_to_check:
         bases = used_bases(ruleset, base, snap)
-        for b in bases or [None]:
+        for b in bases or [None]:  # type: ignore[list-item]
             scope = merge(b, snap)
             for _name, check_pass in PASSES:
                 check_pass(scope, snap, sink)

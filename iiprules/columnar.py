@@ -48,7 +48,7 @@ from iiprules.evaluate import date_key
 from iiprules.evidence import FIELDS
 
 if TYPE_CHECKING:
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
 __all__ = ["evaluate_arrow", "evaluate_batches", "evaluate_parquet", "outcome_schema"]
 
@@ -62,7 +62,7 @@ def _arrow() -> tuple[Any, Any, Any]:
     try:
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc  # type: ignore[import-untyped]
+        import pyarrow.compute as pc
     except ImportError:
         raise EvidenceError(
             "columnar input needs pyarrow and numpy (pip install 'iiprules[arrow]')",
@@ -127,7 +127,7 @@ def evaluate_parquet(
         EvidenceError: the file cannot be read or has an unknown column.
     """
     pa, _pc, _np = _arrow()
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     col = _columnar(_refs(rulesets))
     src = str(source)

@@ -187,7 +187,7 @@ def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if hasattr(v, "isoformat"):
-        return v.isoformat()
+        return v.isoformat()  # type: ignore[no-any-return]
     return str(v)
 
 

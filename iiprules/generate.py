@@ -297,7 +297,7 @@ def _count_in(rng: random.Random, lo: int, hi: int) -> int:
 
 
 def _meet(
-    rng: random.Random, nd: _Need, k: int, named_first: bool, met: list[str], pools: dict
+    rng: random.Random, nd: _Need, k: int, named_first: bool, met: list[str], pools: dict  # type: ignore[type-arg]
 ) -> None:
     """Meet ``k`` requirements of a selection: named ids into ``met``, group counts into pools."""
     slots = len(nd.named) + sum(c for _, c in nd.groups)
@@ -330,7 +330,7 @@ def _organisation(rng: random.Random, plan: _Plan, i: int, on: dt.date) -> dict[
     sector, _w, public, pattern = SECTORS[_weighted(rng, [s[1] for s in SECTORS])]
     weights = [s[2] for s in SIZES]
     if public:
-        weights = [w * f for w, f in zip(weights, (0.2, 0.6, 1.5, 3, 4), strict=True)]
+        weights = [w * f for w, f in zip(weights, (0.2, 0.6, 1.5, 3, 4), strict=True)]  # type: ignore[misc]
     band = _weighted(rng, weights)
     lo, hi = SIZES[band][:2]
     employees = int(min(hi, lo * (hi / lo) ** rng.random()))

@@ -74,7 +74,7 @@ class RulesLexer(RegexLexer):
             # its name stands out. ``part standard`` inside a condition is a reference.
             (r"(\A|\n)([ \t]*)(?:(change)([ \t]+))?(" + "|".join(DECLARING) + r")([ \t]+)("
              + _ID + r")",
-             bygroups(Whitespace, Whitespace, Keyword, Whitespace, Keyword.Declaration,
+             bygroups(Whitespace, Whitespace, Keyword, Whitespace, Keyword.Declaration,  # type: ignore[no-untyped-call]
                       Whitespace, Name.Label)),
             (r"\s+", Whitespace),
             (r"#[^\n]*", Comment.Single),
@@ -83,7 +83,7 @@ class RulesLexer(RegexLexer):
             # ``part extended``, ``in partner``: a reference, even when the id is also
             # a word of a closed set (``extended`` is an award kind too).
             (r"\b(part|indicator|principle|topic|in|uses)([ \t]+)(" + _ID + r")\b",
-             bygroups(Keyword, Whitespace, Name)),
+             bygroups(Keyword, Whitespace, Name)),  # type: ignore[no-untyped-call]
             (r"[0-9]{4}-[0-9]{2}-[0-9]{2}\b", Number.Other),
             (words(("true", "false"), prefix=r"\b", suffix=r"\b"), Keyword.Constant),
             (words(CONSTANTS, prefix=r"\b", suffix=r"\b"), Name.Builtin),

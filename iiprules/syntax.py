@@ -62,7 +62,7 @@ def _parser() -> Lark:
     tables = pb.read()
     if tables is not None and tables.get("grammar_sha256") == pb.grammar_sha256(text):
         try:
-            return Lark._load_from_dict(tables["data"], tables["memo"])  # type: ignore[no-any-return]
+            return Lark._load_from_dict(tables["data"], tables["memo"])  # type: ignore[no-any-return,no-untyped-call]
         except Exception:  # pragma: no cover - tables from a Lark with another format
             pass
     return pb.build(text)  # type: ignore[no-any-return]

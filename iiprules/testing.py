@@ -223,7 +223,7 @@ def as_document(ev: Evidence) -> dict[str, Any]:
 
 
 def _fact_values(plan: Plan, f: m.Fact) -> st.SearchStrategy[Any]:
-    consts = [
+    consts: list[Any] = [
         c.value
         for _o, cond in plan.targets()
         for c in walk_cond(cond)
@@ -274,7 +274,8 @@ def _history(
         extra = draw(st.sets(st.sampled_from(listable), max_size=6))
         when = draw(st.dates(years_before(on, 6), on))
         out.append(Earlier(when, frozenset(extra)))
-    return draw(st.permutations(out))
+    shuffled: list[Earlier] = draw(st.permutations(out))
+    return shuffled
 
 
 @st.composite
@@ -291,7 +292,8 @@ def _random_evidence(draw: Any, plan: Plan, history: bool) -> Evidence:
 def _aimed_evidence(draw: Any, plan: Plan, history: bool) -> Evidence:
     targets = plan.targets()
     if not targets:
-        return draw(_random_evidence(plan, history))
+        drawn: Evidence = draw(_random_evidence(plan, history))
+        return drawn
     _owner, cond = draw(st.sampled_from(targets))
     on = draw(plan.dates())
     # Mostly make the target hold; sometimes fail (an invariant's counterexample).
@@ -404,10 +406,11 @@ class _Aim:
                 return self._count(s, op, n, want, None)
             case m.LevelCmp(op=op, level=lv):
                 ids = [x.id for x in self.scope.levels]
-                i = ids.index(lv)
-                reach = {">=": i, ">": i + 1, "=": i, "<=": -1, "<": -1, "!=": -1}[op]
+                at = ids.index(lv)
+                reach = {">=": at, ">": at + 1, "=": at, "<=": -1, "<": -1, "!=": -1}[op]
                 if not want:
-                    reach = {">=": i - 1, ">": i, "=": i - 1, "<=": i + 1, "<": i, "!=": i}[op]
+                    reach = {">=": at - 1, ">": at, "=": at - 1, "<=": at + 1, "<": at,
+                             "!=": at}[op]
                 if 0 <= reach < len(ids):
                     return self.satisfy(self.scope.levels[reach].requires, True)
                 return _Want()

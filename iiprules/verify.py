@@ -311,11 +311,11 @@ def _verify_scope(
     # Reachability and conditions that can never be false.
     prover = single
     own_levels = {id(lv) for lv in own.levels}
-    for i, lv in enumerate(scope.levels):
+    for i, lv in enumerate(scope.levels):  # type: ignore[assignment]
         if id(lv) not in own_levels:
             continue
-        results.append(_reach(prover, subject, "level", lv.id, da.rank == i))
-        results.extend(_never_false(prover, subject, "level", lv.id, da.level_holds[i]))
+        results.append(_reach(prover, subject, "level", lv.id, da.rank == i))  # type: ignore[attr-defined]
+        results.extend(_never_false(prover, subject, "level", lv.id, da.level_holds[i]))  # type: ignore[attr-defined]
     for aw in _owned(scope, "awards"):
         results.append(_reach(prover, subject, "award", aw.id, da.awards[aw.id]))
         results.extend(_never_false(prover, subject, "award", aw.id, da.awards[aw.id]))

@@ -69,6 +69,12 @@ def _mypy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_package_is_mypy_strict_clean(tmp_path):
+    """``mypy --strict iiprules`` (with the project's configuration) finds nothing."""
+    proc = _mypy("--strict", "iiprules", "--cache-dir", str(tmp_path / "cache"), cwd=ROOT)
+    assert 0 == proc.returncode, proc.stdout[-5000:] + proc.stderr
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Python environment where this checkout is installed the way ``pip install -e`` does."""

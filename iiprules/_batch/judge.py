@@ -381,7 +381,7 @@ class _Judge:
         found = [dates[d.get("assessed_on")] for d in rows.docs]
         groups: dict[int, _Group] = {}
         members: dict[int, list[int]] = {}
-        for j, (_iso, _key, g) in enumerate(found):
+        for j, (_iso, _key, g) in enumerate(found):  # type: ignore[misc]
             gid = id(g)
             if gid not in groups:
                 groups[gid] = g
@@ -511,8 +511,8 @@ class _Judge:
             iso, _key, _g = found[j]
             typed = self._typed_facts(g, facts) if facts else _EMPTY
             ev = Evidence(
-                d["organisation"], self.date(d["assessed_on"])[0], ids, ums[j] or _EMPTY, typed
-            )  # type: ignore[index]
+                d["organisation"], self.date(d["assessed_on"])[0], ids, ums[j] or _EMPTY, typed  # type: ignore[index]
+            )
             try:
                 verdicts = [e.decide(ev) for e in g.evaluators]
             except EvaluationError:
@@ -789,7 +789,7 @@ def _json_loads() -> Callable[[bytes], Any]:
     try:
         import orjson
 
-        return orjson.loads  # type: ignore[no-any-return]
+        return orjson.loads
     except ImportError:  # pragma: no cover - depends on the installation
         return json.loads
 

@@ -150,7 +150,7 @@ class _Writer:
         elif self.format == "parquet":
             # no rows at all: still write a file with the columns
             self._write_parquet([])
-            self._parquet.close()
+            self._parquet.close()  # type: ignore[attr-defined]
         if self._atomic is not None:
             self._atomic.commit()
         elif self._file is not None:
@@ -243,7 +243,7 @@ def _json_dumps() -> Callable[[Any], bytes]:
     try:
         import orjson
 
-        return orjson.dumps  # type: ignore[no-any-return]
+        return orjson.dumps
     except ImportError:  # pragma: no cover - depends on the installation
         return lambda x: json.dumps(x, ensure_ascii=False, separators=(",", ":")).encode()
 

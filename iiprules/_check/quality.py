@@ -37,7 +37,7 @@ def pass_unused(
 ) -> None:
     """Requirements that no level, award, mapping or invariant counts are probably a mistake."""
     for snap in snaps:
-        bases = used_bases(ruleset, base, snap) or [None]
+        bases = used_bases(ruleset, base, snap) or [None]  # type: ignore[list-item]
         scope = merge(bases[-1], snap)
         used: set[str] = set()
         sels: list[m.Selection] = []

@@ -263,15 +263,15 @@ class State:
             self.requirements[item.id] = attrs.evolve(old, node=item)
             return
         table, word = self._table(item)
-        if item.id not in table:
+        if item.id not in table:  # type: ignore[union-attr]
             sink.error(
                 "IIP207",
-                self._unknown("change", word, item.id),
+                self._unknown("change", word, item.id),  # type: ignore[union-attr]
                 ch.span,
-                did_you_mean(item.id, table) or f"to add a {word}, declare it without 'change'",
+                did_you_mean(item.id, table) or f"to add a {word}, declare it without 'change'",  # type: ignore[union-attr]
             )
             return
-        table[item.id] = item
+        table[item.id] = item  # type: ignore[union-attr]
 
     def _remove(self, rm: m.Remove, sink: Sink) -> None:
         tables: dict[str, dict[str, Any]] = {

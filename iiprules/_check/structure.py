@@ -134,9 +134,9 @@ def _minimum_counts(scope: Snapshot, cond: m.Cond) -> dict[frozenset[str], tuple
         elif isinstance(c, m.Quantified) and c.quant == "all":
             n = size(select(scope, c.selection))
         if n is not None:
-            reqs = select(scope, c.selection)
+            reqs = select(scope, c.selection)  # type: ignore[union-attr]
             if reqs:
-                out[frozenset(reqs)] = (n, unparse_selection(c.selection))
+                out[frozenset(reqs)] = (n, unparse_selection(c.selection))  # type: ignore[union-attr]
     return out
 
 

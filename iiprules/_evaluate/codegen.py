@@ -274,13 +274,13 @@ class _Gen:
                         return (self.TRUE,) if seen.pop() else (self.FALSE,)
                 return self.cmp(("rank",), op, r)
             case _AwardRef(award=a):
-                return self.award_code.get(a, (self.FALSE,))
+                return self.award_code.get(a, (self.FALSE,))  # type: ignore[no-any-return]
             case _YearsSince(fact=f, op=op, value=n):
-                return self.years_since(f, op, n)
+                return self.years_since(f, op, n)  # type: ignore[arg-type]
             case _Fact(fact=f, op=None):
                 return self.fact_true(f)
             case _Fact(fact=f, op=op, value=v):
-                return self.fact_cmp(f, op, v)
+                return self.fact_cmp(f, op, v)  # type: ignore[arg-type]
             case _Const(value=v):
                 return (self.TRUE,) if v else (self.FALSE,)
         raise EvaluationError(f"cannot compile {c.node!r}", getattr(c.node, "span", None))
@@ -295,11 +295,11 @@ class _Gen:
         applies = []
         for rid, _bit, node in ev._applies:
             code = self.cond(node)
-            a = self.temp(("applies", code), lambda code=code: code)
+            a = self.temp(("applies", code), lambda code=code: code)  # type: ignore[misc]
             applies.append((a,))
             raw = self.raw(rid) if rid not in ev._derived_ids else (self.FALSE,)
             self.state[rid] = (
-                self.temp(("na", rid), lambda raw=raw, a=a: self.or_([raw, self.not_((a,))])),
+                self.temp(("na", rid), lambda raw=raw, a=a: self.or_([raw, self.not_((a,))])),  # type: ignore[misc]
             )
         self.stage = "derived"
         derived = []
@@ -309,7 +309,7 @@ class _Gen:
                 # A mapping onto a single special requirement returns that
                 # requirement's own temp; registering it below as "all of its
                 # parts" would make it contain itself and drop it when flattened.
-                d = (self.temp(("derived", rid, d), lambda d=d: d),)
+                d = (self.temp(("derived", rid, d), lambda d=d: d),)  # type: ignore[misc]
             if d[0] not in self.all_parts:
                 base, specials, pools = self.flatten_all(*self.split(sel))
                 self.all_parts[d[0]] = (base, tuple(specials), tuple(pools))
@@ -677,7 +677,7 @@ class SetGen(_Gen):
             flags = [f"A_{order[a]}" for a in ev.award_ids]
             flags += [f"I{i}" for i in range(len(invariants))]
             shift = (n_levels + 1).bit_length()
-            code = " + ".join(["rank + 1", *(f"({f} << {shift + i})" for i, f in enumerate(flags))])
+            code = " + ".join(["rank + 1", *(f"({f} << {shift + i})" for i, f in enumerate(flags))])  # type: ignore[assignment]
             if shift + len(flags) <= _MAX_VERDICT_TABLE_BITS:
                 low = (1 << shift) - 1  # rank + 1 sits in the low bits; some values are never used
                 table = [

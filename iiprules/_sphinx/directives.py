@@ -373,10 +373,10 @@ class MappingMatrix(RulesetDirective):
         header = ["Indicator", "Its requirements",
                   *(scope.parts[p].title for p in parts)]
         rows: list[list[list[nodes.Node]]] = []
-        for objtype, ident, title, members, mapped in rows_src:
+        for objtype, ident, title, members, mapped in rows_src:  # type: ignore[assignment]
             first: list[nodes.Node] = [nodes.strong("", "", renderer.link(
                 objtype, checked.name, ident, ident)), nodes.Text(f" {title}")]
-            row: list[list[nodes.Node]] = [first, describer.reqs(members)]
+            row: list[list[nodes.Node]] = [first, describer.reqs(members)]  # type: ignore[arg-type]
             for p in parts:
                 ids = [i for i in mapped if scope.requirements[i].node.part == p]
                 row.append(self.cell(describer, scope, ids, texts))

@@ -179,7 +179,7 @@ class IIPDomain(Domain):
     @property
     def objects(self) -> dict[Key, Entry]:
         """The inventory: (type, ruleset, version, id) → (docname, node id, title)."""
-        return self.data.setdefault("objects", {})
+        return self.data.setdefault("objects", {})  # type: ignore[no-any-return]
 
     def note_object(self, key: Key, node_id: str, title: str, location: Any = None) -> None:
         """Record an object; warn (with its location) when it is documented twice."""
@@ -259,7 +259,7 @@ class IIPDomain(Domain):
                                    ke[0].version != ""))
         return found
 
-    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, typ: str,
+    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, typ: str,  # type: ignore[override]
                      target: str, node: pending_xref, contnode: Element) -> Element | None:
         """Resolve ``:iip:req:`4.1``` and friends; warn when a bare id is ambiguous."""
         objtypes = self.objtypes_for_role(typ) or []
@@ -278,7 +278,7 @@ class IIPDomain(Domain):
         return make_refnode(builder, fromdocname, entry.docname, entry.node_id, contnode,
                             entry.title or f"{best.objtype} {best.name}")
 
-    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
+    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,  # type: ignore[override]
                          target: str, node: pending_xref, contnode: Element
                          ) -> list[tuple[str, Element]]:
         """Resolve ``:any:`` references to requirements, levels, awards, ..."""

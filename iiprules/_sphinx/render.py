@@ -315,8 +315,8 @@ class Renderer:
             for f in snap.facts.values():
                 sec.extend(self.fact(f))
             out.append(sec)
-        for p in snap.principles.values():
-            out.append(self.principle(p))
+        for p in snap.principles.values():  # type: ignore[assignment]
+            out.append(self.principle(p))  # type: ignore[arg-type]
         loose = [r for r in snap.requirements.values() if r.indicator is None]
         if loose:
             sec = self.section("Requirements under no indicator", "loose")
@@ -532,7 +532,7 @@ class Renderer:
         if f.default is not None:
             body.append(field("Default", f"{value_words(f.default)} (when the evidence is "
                                          "silent)"))
-        return self._simple("fact", f.id, None, "fact", body, f.meta)
+        return self._simple("fact", f.id, None, "fact", body, f.meta)  # type: ignore[arg-type]
 
     def level(self, lv: m.Level) -> list[nodes.Node]:
         """A level: its condition in plain English and as written."""

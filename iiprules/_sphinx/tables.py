@@ -161,7 +161,7 @@ def _changed_table(r: Renderer, kind: str, changed: list[tuple[Any, Any, str]],
         before = _summary(r, kind, old, old_describer or r.describer)
         after = _summary(r, kind, new, r.describer)
         rows.append([_item_cell(r, kind, new, True), [nodes.Text(what)], before, after])
-    return table(["Id", "What changed", "Before", "After"], rows, widths=[12, 16, 36, 36],
+    return table(["Id", "What changed", "Before", "After"], rows, widths=[12, 16, 36, 36],  # type: ignore[arg-type]
                  classes=["iip-changes"])
 
 

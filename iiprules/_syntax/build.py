@@ -41,7 +41,7 @@ def string_value(tok: str) -> str:
 
 
 @v_args(meta=True)
-class Builder(Transformer_NonRecursive):
+class Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
     """One method per grammar rule; each builds one node with its span."""
 
     def __init__(self, path: str, text: str) -> None:
@@ -82,11 +82,11 @@ class Builder(Transformer_NonRecursive):
         return str(children[0]) == "true"
 
     def literal(self, meta: Any, children: list[Any]) -> m.Value:
-        return children[0]
+        return children[0]  # type: ignore[no-any-return]
 
     # shared clauses
     def start(self, meta: Any, children: list[Any]) -> m.Ruleset:
-        return children[0]
+        return children[0]  # type: ignore[no-any-return]
 
     def title(self, meta: Any, children: list[Any]) -> Clause:
         return Clause("title", children[0], self._span(meta))
@@ -141,7 +141,7 @@ class Builder(Transformer_NonRecursive):
 
     # structure
     def block(self, meta: Any, children: list[Any]) -> m.Meta:
-        return children[0]
+        return children[0]  # type: ignore[no-any-return]
 
     def part(self, meta: Any, children: list[Any]) -> m.Part:
         meta_ = children[2] if len(children) > 2 else m.EMPTY_META
@@ -182,7 +182,7 @@ class Builder(Transformer_NonRecursive):
 
     def requirement(self, meta: Any, children: list[Any]) -> m.Requirement:
         id_ = children[0]
-        fields = dict(c for c in children[1:] if isinstance(c, tuple))
+        fields = dict(c for c in children[1:] if isinstance(c, tuple))  # type: ignore[var-annotated]
         text = next(c for c in children if isinstance(c, Clause))
         meta_ = next(c for c in children if isinstance(c, m.Meta))
         return m.Requirement(
@@ -274,7 +274,7 @@ class Builder(Transformer_NonRecursive):
         return m.Extend(children[0], tuple(children[1:]), span=self._span(meta))
 
     def requirement_change(self, meta: Any, children: list[Any]) -> m.Requirement:
-        return children[0]
+        return children[0]  # type: ignore[no-any-return]
 
     def change(self, meta: Any, children: list[Any]) -> m.Change:
         return m.Change(children[0], span=self._span(meta))

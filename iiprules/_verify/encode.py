@@ -290,7 +290,7 @@ class Org:
             v = self.facts[key]
             if f.default is None:
                 continue
-            same = v.key == date_key(f.default) if isinstance(v, ZDate) else v == f.default
+            same = v.key == date_key(f.default) if isinstance(v, ZDate) else v == f.default  # type: ignore[arg-type]
             terms.append(z3.If(same, 0, 1))
         terms += [z3.If(self.previous.known, 1, 0), self.runs]
         return z3.Sum(terms) if terms else z3.IntVal(0)
@@ -328,7 +328,7 @@ class Org:
                 facts[fid] = value
         if facts:
             doc["facts"] = facts
-        history = self._history(model, scope, on)
+        history = self._history(model, scope, on)  # type: ignore[arg-type]
         if history:
             doc["history"] = history
         return doc
@@ -425,7 +425,7 @@ class Decisions:
         for rid, sel in _derived_order(scope):
             named, pools = self._sel(sel)
             full = [bits[k] for k in named] + [
-                org.pool[p] == scope.requirements[p].node.count for p in pools
+                org.pool[p] == scope.requirements[p].node.count for p in pools  # type: ignore[union-attr]
             ]
             bits[rid] = z3.Or(bits[rid], z3.And(full) if full else z3.BoolVal(True))
         # 4. levels, lowest first.
@@ -468,7 +468,7 @@ class Decisions:
                 h = org.hist_pool[years][p]
                 v = z3.If(v >= h, v, h)
             terms.append(v)
-        total = len(named) + sum(self.scope.requirements[p].node.count for p in pools)
+        total = len(named) + sum(self.scope.requirements[p].node.count for p in pools)  # type: ignore[misc,union-attr]
         return (z3.Sum(terms) if terms else z3.IntVal(0)), total
 
     def fact(self, name: str) -> Any:
@@ -515,7 +515,7 @@ class Decisions:
             case m.FactCmp(fact=f, op=op, value=v):
                 var = self.fact(f)
                 if isinstance(var, ZDate):  # an unknown date satisfies no comparison
-                    return z3.And(var.known, _OPS[op](var.key, date_key(v)))
+                    return z3.And(var.known, _OPS[op](var.key, date_key(v)))  # type: ignore[arg-type]
                 return _OPS[op](var, v)
             case m.YearsSince(fact=f, op=op, n=k):
                 start, on = self.fact(f), self.org.on
