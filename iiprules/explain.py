@@ -583,7 +583,8 @@ def render_text(
         lines += ["", heading]
         for a in awards:
             title = plain_title(a.title)
-            kind = "" if a.award_kind in title.lower() else f" ({a.award_kind} award)"
+            known = not a.award_kind or a.award_kind in title.lower()
+            kind = "" if known else f" ({a.award_kind} award)"
             if a.holds:
                 lines.append(f"  held:     {title}{kind}")
                 continue
