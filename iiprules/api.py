@@ -4,6 +4,10 @@ Input → output: names, paths, evidence → ``CheckedRuleset``, ``Outcome``,
 ``ExampleResult``. This is the layer the CLI and tool builders use; it strings
 the stages together (parse → check → evaluate → explain) and caches what is
 compiled, so that judging many organisations costs one compilation.
+
+Why one module of ~750 lines: it is the public surface, and a tool builder reads
+it as the reference (each function with its docstring, overloads and errors);
+the work itself is done by the stages it calls.
 """
 
 from __future__ import annotations

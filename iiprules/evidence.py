@@ -20,6 +20,11 @@ judged by ``api.evaluate`` is first offered to ``Validator.accept``, which only
 passes by set operations (ids ⊆ the listable ids also proves they are text),
 and otherwise hands over to the complete reader for the messages. Nothing is
 wrapped per value and no message is formatted on the success path.
+
+Why one module of ~970 lines: the complete reader and the acceptor are two halves
+of one contract (the acceptor may only accept what the reader accepts), and they
+are read against each other; the document parsers with positions live apart, in
+``iiprules._evidence``.
 """
 
 from __future__ import annotations

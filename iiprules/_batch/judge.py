@@ -5,6 +5,10 @@ the others each with its outcome or error). Rows in bulk are validated together
 and judged by the evaluators' numpy kernels (or, without numpy, by the scalar
 fast path); any row that does not pass goes through the evidence reader and
 validator, as ``api.evaluate`` does, so its answer or its error is exactly that.
+
+Why one module of ~800 lines: the bulk path and the one-by-one fallback must give
+the same answer row for row; they are kept side by side so that a change to one is
+made, and reviewed, beside the other (the differential oracle tests hold them).
 """
 
 from __future__ import annotations
