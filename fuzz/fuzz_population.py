@@ -30,10 +30,13 @@ _RULESETS = api.PopulationRulesets(())
 _DIR = tempfile.mkdtemp(prefix="iiprules-fuzz-")
 
 
-def _single(doc: object) -> tuple[object, ...] | None:
-    """What ``evaluate`` says about one organisation: its answer, or None for an error."""
+def _single(raw: bytes) -> tuple[object, ...] | None:
+    """What ``iiprules evaluate`` says about the line as a JSON file: its answer, or None."""
+    one = os.path.join(_DIR, "one.json")
+    with open(one, "wb") as f:
+        f.write(raw)
     try:
-        o = api.evaluate(doc, explain=False)  # type: ignore[arg-type]
+        o = api.evaluate(one, explain=False)
     except USER_ERRORS:
         return None
     return (o.level, tuple(sorted((k, bool(v)) for k, v in o.to_dict(False)["awards"].items())))
@@ -62,7 +65,7 @@ def test_one_input(data: bytes) -> None:
             if "error" not in row:
                 raise AssertionError(f"line {raw!r} is not JSON but was judged") from None
             continue
-        want = _single(doc) if isinstance(doc, dict) else None  # a str would name a file
+        want = _single(raw) if isinstance(doc, dict) else None
         if want is None:
             if "error" not in row:
                 raise AssertionError(f"evaluate refuses {raw!r}, the population judged it")

@@ -82,6 +82,12 @@ def packaged_names() -> list[str]:
 # -- loading ----------------------------------------------------------------------------
 
 
+def _unreadable(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: byte {exc.start + 1} is {exc.object[exc.start]:#04x}"
+    return exc.__class__.__name__
+
+
 def check_file(path: str | Path) -> CheckResult:
     """Parse and check one ``.rules`` file; rulesets it uses are looked up beside it.
 
@@ -91,7 +97,7 @@ def check_file(path: str | Path) -> CheckResult:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        d = Diagnostic("IIP100", ERROR, f"{path}: cannot read the file ({exc.__class__.__name__})")
+        d = Diagnostic("IIP100", ERROR, f"{path}: cannot read the file ({_unreadable(exc)})")
         return CheckResult((d,), None)
     return _check_text(text, str(path), p.resolve().parent)
 
@@ -127,7 +133,15 @@ def _load_cached(path: str, mtime: float, stack: tuple[str, ...]) -> CheckedRule
     hit = _LOADED.get((path, mtime))
     if hit is None:
         p = Path(path)
-        text, shown_as = p.read_text(encoding="utf-8"), _display(p)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            # as check_file says it: a file that is not UTF-8 text is the user's input
+            d = Diagnostic(
+                "IIP100", ERROR, f"{_display(p)}: cannot read the file ({_unreadable(exc)})"
+            )
+            raise RulesSyntaxError((d,)) from None
+        shown_as = _display(p)
         kept = _cache.get(text, shown_as, path, lambda real: _load_path(real, (*stack, p.stem)))
         if kept is not None:
             hit = kept[0]

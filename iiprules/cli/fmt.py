@@ -55,7 +55,11 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         if not f.is_file():
             error(f"{f}: no such file")
             return EXIT_BAD_INPUT
-        text = f.read_text(encoding="utf-8")
+        try:
+            text = f.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            error(f"{f}: cannot read the file (not UTF-8 text: byte {exc.start + 1})")
+            return EXIT_BAD_INPUT
         formatted = format_text(text, str(f))
         if args.write:
             if formatted != text:

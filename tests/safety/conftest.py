@@ -20,7 +20,10 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
 
     def go(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()
-        code = main(list(argv))
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse's usage errors
+            code = int(exc.code or 0)
         out, err = capsys.readouterr()
         return code, out, err
 
