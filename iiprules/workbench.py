@@ -138,7 +138,11 @@ def check_with_dependents(path: str | Path) -> list[FileResult]:
         The file's result first, then one per dependent, in name order.
     """
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        # an unreadable file is one IIP100 diagnostic (check_file words it), not a crash
+        return [FileResult(p, api.check_file(p))]
     results = [FileResult(p, check_text(text, str(path)))]
     deps = dependents_of(p)
     if not deps:
