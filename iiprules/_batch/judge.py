@@ -26,6 +26,7 @@ from iiprules._batch.history import history, pending_ok
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _encode_lists, _TokenTable
+from iiprules._evidence.documents import MAX_DEPTH, MAX_NODES, MAX_STRING_CHARS
 from iiprules.diagnostics import (
     EvaluationError,
     EvidenceError,
@@ -425,6 +426,11 @@ class _Judge:
                 msg = getattr(exc, "msg", str(exc))
                 return _Error(None, f"{source}:{line}", f"{source}:{line}: not valid JSON: {msg}")
         label, at = (where, None) if where is not None else (source, line)
+        over = _over_limits(doc)
+        if over is not None:
+            loc = label if at is None else f"{label}:{at}"
+            return _Error(_name(doc.get("organisation")) if isinstance(doc, dict) else None,
+                          loc, f"{loc}: {over}")  # fmt: skip
         if isinstance(doc, Refused):
             loc = label if at is None else f"{label}:{at}"
             return _Error(None, loc, f"{loc}: not valid JSON: {doc.message}")
@@ -748,6 +754,36 @@ def np_flatnonzero(flags: Any) -> list[int]:
     return [i for i, f in enumerate(flags.tolist() if hasattr(flags, "tolist") else flags) if f]
 
 
+def _over_limits(doc: Any) -> str | None:
+    """What a row breaks of the evidence reader's limits (as a file would), or None.
+
+    The same limits and words as ``iiprules evaluate`` on a file: texts, nesting
+    and the number of values. Iterative, so a deep row cannot overflow the stack.
+    """
+    todo: list[tuple[Any, int]] = [(doc, 0)]
+    nodes = 0
+    while todo:
+        x, depth = todo.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            return (f"the document holds more than {MAX_NODES:,} values (YAML aliases count "
+                    "each time they are used); evidence is limited to that")  # fmt: skip
+        if type(x) is str:
+            if len(x) > MAX_STRING_CHARS:
+                return (f"a text of {len(x):,} characters; evidence is limited to "
+                        f"{MAX_STRING_CHARS:,}")  # fmt: skip
+        elif type(x) in (dict, list):
+            if depth >= MAX_DEPTH:
+                return (f"mappings and lists are nested more than {MAX_DEPTH} deep; evidence "
+                        "is limited to that")  # fmt: skip
+            if type(x) is dict:
+                todo.extend((k, depth) for k in x)
+                todo.extend((v, depth + 1) for v in x.values())
+            else:
+                todo.extend((v, depth + 1) for v in x)
+    return None
+
+
 #: ``"key":`` in a JSON line (a quote, maybe spaces, a colon): the keys, counted.
 _KEY = re.compile(rb'"[ \t]*:')
 
@@ -760,8 +796,10 @@ def _bulk_doc(line: bytes, loads: Callable[[bytes], Any]) -> Any:
     parsed. Without backslashes a string cannot hold ``":``, so the count is
     exact; lines with backslashes go the careful way.
     """
-    if b"\\" in line:
-        return None
+    if b"\\" in line or len(line) > MAX_STRING_CHARS:
+        return None  # (a line this long may hold a text over the limit: the careful way)
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH:
+        return None  # it might be nested past the limit
     try:
         doc = loads(line)
     except ValueError:

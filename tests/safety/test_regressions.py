@@ -293,3 +293,32 @@ def test_9_generate_yaml_refuses_a_folder_with_files(tmp_path: Path, run: Run) -
     assert f"iiprules: {d}: is not empty; give a new or empty folder (or --force to write " \
         "into it)\n" == err
     assert 0 == run(*args, "--force")[0]
+
+
+# -- 5. resource limits: a population row has the limits of an evidence file -----------------------
+
+
+@pytest.mark.parametrize("depth", [31, 32])
+def test_5_population_rows_have_the_evidence_limits(tmp_path: Path, depth: int) -> None:
+    """A row over a limit (a 100,005-character text, nesting) is refused as a file is."""
+    from iiprules._evidence.documents import MAX_STRING_CHARS
+
+    notes: object = "x"
+    for _ in range(depth):
+        notes = [notes]
+    docs = [{**json.loads(ROW % ("A", "")), "notes": notes},
+            json.loads(ROW % ("x" * (MAX_STRING_CHARS + 5), ""))]  # fmt: skip
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    rows = list(batch.iter_rows(path, RULESETS))
+    for doc, row in zip(docs, rows, strict=True):
+        one = tmp_path / "one.json"
+        one.write_text(json.dumps(doc))
+        from iiprules.diagnostics import EvidenceError
+
+        try:
+            api.evaluate(one)
+        except EvidenceError as exc:
+            assert str(exc).split(": ", 1)[1] == row["error"].split(": ", 1)[1]
+        else:
+            assert "error" not in row, row["error"]
