@@ -6,6 +6,7 @@ Parquet), written one chunk after another; → its ``Summary``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -158,6 +159,11 @@ class _Writer:
 
     def fail(self, exc: BaseException) -> BaseException:
         """Drop the unfinished file (the previous one stays); the error to report."""
+        if self._parquet is not None:
+            # closed before its file goes, or it complains at exit about a closed file
+            with contextlib.suppress(Exception):
+                self._parquet.close()
+            self._parquet = None
         if self._atomic is None:
             return exc
         self._atomic.discard()
