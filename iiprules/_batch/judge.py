@@ -26,7 +26,7 @@ from iiprules._batch.history import history, pending_ok
 from iiprules._batch.read import Refused, _Chunk, _CsvPlan, careful_json
 from iiprules._batch.rows import _EMPTY, Rulesets, _Error, _name, _Row, _Verdicts
 from iiprules._batch.tokens import _encode_lists, _TokenTable
-from iiprules._evidence.documents import MAX_DEPTH, MAX_NODES, MAX_STRING_CHARS
+from iiprules._evidence.codes import MAX_DEPTH, MAX_NODES, MAX_STRING_CHARS
 from iiprules.diagnostics import (
     EvaluationError,
     EvidenceError,

@@ -301,7 +301,7 @@ def test_9_generate_yaml_refuses_a_folder_with_files(tmp_path: Path, run: Run) -
 @pytest.mark.parametrize("depth", [31, 32])
 def test_5_population_rows_have_the_evidence_limits(tmp_path: Path, depth: int) -> None:
     """A row over a limit (a 100,005-character text, nesting) is refused as a file is."""
-    from iiprules._evidence.documents import MAX_STRING_CHARS
+    from iiprules._evidence.codes import MAX_STRING_CHARS
 
     notes: object = "x"
     for _ in range(depth):
