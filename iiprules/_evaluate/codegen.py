@@ -123,6 +123,23 @@ class _Gen:
             self._temp_keys[key] = t
         return t
 
+    #: The backend's conjunction and disjunction operators (``and``/``or`` on sets,
+    #: ``&``/``|`` on packed words); the constant folding around them is shared.
+    AND: str
+    OR: str
+
+    def and_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+        codes = [c for c in codes if c != (self.TRUE,)]
+        if any(c == (self.FALSE,) for c in codes):
+            return (self.FALSE,)
+        return self.join(codes, self.AND, self.TRUE)
+
+    def or_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+        codes = [c for c in codes if c != (self.FALSE,)]
+        if any(c == (self.TRUE,) for c in codes):
+            return (self.TRUE,)
+        return self.join(codes, self.OR, self.FALSE)
+
     def join(self, codes: Sequence[tuple[Any, ...]], sep: str, empty: str) -> tuple[Any, ...]:
         if not codes:
             return (empty,)
@@ -364,12 +381,6 @@ class _Gen:
     def raw(self, rid: str) -> tuple[Any, ...]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def and_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:  # pragma: no cover
-        raise NotImplementedError
-
-    def or_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:  # pragma: no cover
-        raise NotImplementedError
-
     def not_(self, code: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cover
         raise NotImplementedError
 
@@ -443,22 +454,12 @@ class SetGen(_Gen):
     facts, history facts and credits are shared parts computed at first use.
     """
 
+    AND, OR = " and ", " or "
+
     EARLY_EXIT = True
 
     def raw(self, rid: str) -> tuple[Any, ...]:
         return ("(", self.const(rid), " in met)")
-
-    def and_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.TRUE,)]
-        if any(c == (self.FALSE,) for c in codes):
-            return (self.FALSE,)
-        return self.join(codes, " and ", self.TRUE)
-
-    def or_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.FALSE,)]
-        if any(c == (self.TRUE,) for c in codes):
-            return (self.TRUE,)
-        return self.join(codes, " or ", self.FALSE)
 
     def not_(self, code: tuple[Any, ...]) -> tuple[Any, ...]:
         if code == (self.TRUE,):

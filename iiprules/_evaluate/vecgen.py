@@ -41,6 +41,8 @@ class VecGen(_Gen):
     assessment.
     """
 
+    AND, OR = " & ", " | "
+
     TRUE = "_TRUE"
     FALSE = "_FALSE"
 
@@ -84,18 +86,6 @@ class VecGen(_Gen):
     def raw(self, rid: str) -> tuple[Any, ...]:
         ((w, mask),) = self.word_masks([rid]).items()
         return (f"((m{w} & ", self.mask_const(mask), ") != 0)")
-
-    def and_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.TRUE,)]
-        if any(c == (self.FALSE,) for c in codes):
-            return (self.FALSE,)
-        return self.join(codes, " & ", self.TRUE)
-
-    def or_(self, codes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-        codes = [c for c in codes if c != (self.FALSE,)]
-        if any(c == (self.TRUE,) for c in codes):
-            return (self.TRUE,)
-        return self.join(codes, " | ", self.FALSE)
 
     def not_(self, code: tuple[Any, ...]) -> tuple[Any, ...]:
         if code == (self.TRUE,):
